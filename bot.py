@@ -1,0 +1,255 @@
+"""zoombot: your Zoom meetings in Slack.
+
+    python bot.py            serve Slack's requests, Zoom's callback and the scheduler
+    python bot.py --help     list every subcommand
+
+This module is the composition root: it reads the settings, builds every service once,
+wires the Bolt app and the Flask routes together, and serves them.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from flask import Flask
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("zoombot")
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs; `close()` stops it in order."""
+
+    settings: Settings
+    web: Flask
+    bolt: App
+    services: Any
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception:
+                log.exception("error while shutting down")
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN is unused when a client is given; here that is the point."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "token` will be unused" not in record.getMessage()
+
+
+class StartupError(Exception):
+    """A problem an operator must fix before zoombot can run (message names the setting)."""
+
+
+def slack_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client with Slack's retry handlers on: a 429 waits its Retry-After."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=10),
+            ServerErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def create_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    create_tables: bool = True,
+    start_scheduler: bool = True,
+) -> Runtime:
+    """Build the whole bot for `settings`. Raises StartupError on a fixable problem."""
+    from handlers import register_listeners
+    from services.clock import utc_now
+    from services.connect import ConnectService
+    from services.container import Services
+    from services.limits import OAUTH_STATE_LIFETIME
+    from services.meetings import MeetingService
+    from services.notify import Notifier
+    from services.people import TimezoneDirectory
+    from services.tokens import TokenManager
+    from storage.crypto import EncryptionKeyError, TokenCipher
+    from storage.db import Database
+    from storage.grants import GrantStore
+    from storage.keys import resolve_keys
+    from storage.states import OAuthStateStore
+    from web.routes import create_web_app
+    from zoom.api import ZoomApi
+    from zoom.http import ZoomHttp, new_session
+    from zoom.oauth import ZoomOAuth, ZoomOAuthConfig
+
+    now = clock or utc_now
+    try:
+        cipher = TokenCipher(resolve_keys(settings.token_encryption_key, settings.database_url))
+    except EncryptionKeyError as exc:
+        raise StartupError(str(exc)) from None
+
+    db = Database.from_url(settings.database_url, pool_size=max(5, settings.web_threads))
+    if create_tables:
+        db.create_all()
+    grants = GrantStore(db, cipher)
+    try:
+        grants.check_decryptable()
+    except EncryptionKeyError as exc:
+        raise StartupError(str(exc)) from None
+    states = OAuthStateStore(db, cipher, lifetime=OAUTH_STATE_LIFETIME)
+
+    http = ZoomHttp(new_session(pool_size=settings.worker_threads + settings.web_threads), sleep=sleep,
+                     now=lambda: now().timestamp())
+    oauth = ZoomOAuth(
+        ZoomOAuthConfig(
+            client_id=settings.zoom_client_id,
+            client_secret=settings.zoom_client_secret,
+            oauth_url=settings.zoom_oauth_url,
+            redirect_uri=settings.redirect_uri,
+        ),
+        http,
+        now=now,
+    )
+    api = ZoomApi(http, api_url=settings.zoom_api_url)
+    client = slack_client(settings)
+    notifier = Notifier(lambda _team_id: client)
+    tokens = TokenManager(grants, oauth, clock=now)
+    background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombot-bg")
+    services = Services(
+        settings=settings,
+        clock=now,
+        db=db,
+        grants=grants,
+        states=states,
+        oauth=oauth,
+        zoom_api=api,
+        tokens=tokens,
+        connect=ConnectService(grants=grants, states=states, oauth=oauth, api=api, clock=now),
+        meetings=MeetingService(grants, tokens, api),
+        timezones=TimezoneDirectory(clock=now),
+        notifier=notifier,
+        background=background,
+    )
+
+    # Bolt acks on the request thread and finishes each listener on this pool; Bolt's
+    # default of 5 threads would queue the 6th slow Zoom call behind the first five.
+    bolt_logger = logging.getLogger("zoombot.bolt")
+    bolt_logger.addFilter(_DropClientTokenWarning())
+    listeners = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="zoombot-listener")
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=False,  # auth.test on the first request, not at import
+        process_before_response=False,
+        listener_executor=listeners,
+        logger=bolt_logger,
+    )
+    register_listeners(bolt, services)
+    web = create_web_app(bolt, services)
+
+    runtime = Runtime(settings=settings, web=web, bolt=bolt, services=services)
+    runtime._closers.append(db.dispose)
+    runtime._closers.append(lambda: http.session.close())
+    runtime._closers.append(lambda: background.shutdown(wait=True))
+    runtime._closers.append(lambda: listeners.shutdown(wait=True))
+    return runtime
+
+
+# -- serving ------------------------------------------------------------------------------
+
+
+def wsgi() -> Flask:
+    """The WSGI app for gunicorn: `gunicorn 'bot:wsgi()'`. Settings come from the environment."""
+    settings = _settings_or_exit()
+    _configure_logging(settings)
+    return _runtime_or_exit(settings).web
+
+
+def serve(settings: Settings) -> int:
+    """Run gunicorn in this process (one worker, many threads) around a runtime."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.web_threads)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 25)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("control_socket_disable", True)  # several bots may share a home directory
+            self.cfg.set("loglevel", settings.log_level.lower())
+
+        def load(self) -> Flask:
+            # Runs in the worker after the fork, so threads and connections belong to it.
+            return _runtime_or_exit(settings).web
+
+    log.info("zoombot listening on port %d (public URL %s)", settings.port, settings.public_url)
+    _Server().run()
+    return 0
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        for line in exc.lines():
+            print(f"zoombot: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _runtime_or_exit(settings: Settings) -> Runtime:
+    try:
+        return create_runtime(settings)
+    except StartupError as exc:
+        print(f"zoombot: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _configure_logging(settings: Settings) -> None:
+    from services.logs import configure_logging
+
+    configure_logging(settings.log_level, secrets=settings.secrets, fmt=settings.log_format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python bot.py", description="zoombot: your Zoom meetings in Slack.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("serve", help="serve Slack, the Zoom callback and the scheduler (the default)")
+    commands.add_parser("generate-key", help="print a new TOKEN_ENCRYPTION_KEY")
+    args = parser.parse_args(argv)
+
+    if args.command == "generate-key":
+        from cryptography.fernet import Fernet
+
+        print(Fernet.generate_key().decode("ascii"))
+        return 0
+    settings = _settings_or_exit()
+    _configure_logging(settings)
+    return serve(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Slack listeners, registered in one place. Each group lives in its own module."""
+from __future__ import annotations
+
+from slack_bolt import App
+
+from services.container import Services
+
+from . import actions, commands, events
+
+
+def register_listeners(app: App, services: Services) -> None:
+    commands.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)

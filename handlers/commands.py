@@ -1,0 +1,136 @@
+"""`/zoom` and its subcommands: parse, call a service, reply.
+
+Anything that needs Zoom is answered through the response_url after an immediate ack,
+so Slack's 3-second limit holds however slow Zoom is.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from blocks.account import (
+    connect_message,
+    disconnected_message,
+    problem_message,
+    reconnect_message,
+    status_message,
+)
+from blocks.help import help_message
+from blocks.meetings import meeting_list_message
+from services.container import Services
+from services.limits import OAUTH_STATE_LIFETIME
+from services.meetings import WINDOW_NAMES, window_for, zone
+from services.tokens import NeedsReconnect, NotConnected
+from zoom.errors import ZoomApiError, ZoomUnavailable
+
+log = logging.getLogger(__name__)
+
+Reply = Callable[..., Any]
+ZOOM_DOWN = "Zoom isn't answering right now, so I couldn't get your meetings. Please try again in a minute."
+
+
+def parse(text: str | None) -> tuple[str, list[str]]:
+    """`"Meetings  Today"` → ("meetings", ["today"])."""
+    words = (text or "").split()
+    if not words:
+        return "", []
+    return words[0].lower(), [w.lower() for w in words[1:]]
+
+
+def register(app: App, services: Services) -> None:
+    lifetime = int(OAUTH_STATE_LIFETIME.total_seconds() // 60)
+
+    def identity(command: dict[str, Any]) -> dict[str, str]:
+        return {
+            "team_id": command.get("team_id") or "",
+            "user_id": command.get("user_id") or "",
+            "enterprise_id": command.get("enterprise_id") or "",
+        }
+
+    def connect_reply(who: dict[str, str], *, expired: bool = False) -> dict[str, Any]:
+        url = services.connect.authorize_url(**who)
+        builder = reconnect_message if expired else connect_message
+        return builder(url, lifetime_minutes=lifetime)
+
+    def meetings(args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+        if len(args) > 1 or (args and args[0] not in WINDOW_NAMES):
+            shown = " ".join(args)[:40]
+            ack(**problem_message(
+                f"`{_code(shown)}` isn't a period I know. Try `/zoom meetings today`, "
+                "`/zoom meetings tomorrow` or `/zoom meetings week`."
+            ))
+            return
+        grant = services.grants.find(**who)
+        if grant is None:
+            ack(**connect_reply(who))
+            return
+        if not grant.active:
+            ack(**connect_reply(who, expired=True))
+            return
+        ack()
+        tz = services.timezones.lookup(client, team_id=who["team_id"], user_id=who["user_id"])
+        window = window_for(args[0] if args else None, now=services.clock(), tz=tz)
+        assert window is not None
+        try:
+            found = services.meetings.list_for(window=window, **who)
+        except NotConnected:
+            respond(**connect_reply(who))
+            return
+        except NeedsReconnect:
+            respond(**connect_reply(who, expired=True))
+            return
+        except ZoomUnavailable:
+            respond(**problem_message(ZOOM_DOWN))
+            return
+        except ZoomApiError as exc:
+            log.warning("zoom refused the meeting list for %s/%s: %s", who["team_id"], who["user_id"], exc)
+            respond(**problem_message(
+                "Zoom refused to list your meetings. If this keeps happening, `/zoom disconnect` "
+                "and `/zoom connect` again to renew zoombot's permissions."
+            ))
+            return
+        respond(**meeting_list_message(
+            found, window_name=window.name, title=window.title, tz=tz, now=services.clock()
+        ))
+
+    def status(who: dict[str, str], ack: Ack) -> None:
+        grant = services.grants.find(**who)
+        ack(**status_message(
+            email=grant.zoom_email if grant else None,
+            connected_since=grant.created_at if grant else None,
+            needs_reconnect=bool(grant and not grant.active),
+            tz=zone(None),
+        ))
+
+    def disconnect(who: dict[str, str], ack: Ack, respond: Respond) -> None:
+        if services.grants.find(**who) is None:
+            ack(**disconnected_message(email=None, revoked=False))
+            return
+        ack()
+        grant, revoked = services.connect.disconnect(**who)
+        respond(**disconnected_message(email=grant.zoom_email if grant else None, revoked=revoked))
+
+    @app.command("/zoom")
+    def zoom_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        sub, args = parse(command.get("text"))
+        who = identity(command)
+        if sub in ("meetings", "list"):
+            meetings(args, who, ack, respond, client)
+        elif sub == "connect":
+            ack(**connect_reply(who))
+        elif sub == "status":
+            status(who, ack)
+        elif sub == "disconnect":
+            disconnect(who, ack, respond)
+        elif sub in ("", "help"):
+            ack(**help_message())
+        else:
+            ack(**help_message(unknown=sub))
+
+
+def _code(text: str) -> str:
+    """Text safe inside `code` in mrkdwn."""
+    return text.replace("`", "'").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

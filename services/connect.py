@@ -1,0 +1,128 @@
+"""Connecting and disconnecting a Slack user's Zoom account."""
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+
+from storage.grants import GrantRecord, GrantStore, NewTokens
+from storage.states import OAuthStateStore, StateCheck
+from zoom.api import ZoomApi
+from zoom.errors import GrantRevoked, ZoomError, ZoomUnavailable
+from zoom.oauth import ZoomOAuth, new_code_verifier
+
+from .clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class CallbackResult(enum.Enum):
+    """Why a callback ended the way it did; each one has its own page and status."""
+
+    CONNECTED = "connected"
+    DENIED = "denied"  # the user pressed Decline at Zoom
+    ZOOM_ERROR = "zoom_error"  # Zoom sent some other error instead of a code
+    MISSING_STATE = "missing_state"
+    UNKNOWN_STATE = "unknown_state"
+    EXPIRED_STATE = "expired_state"
+    USED_STATE = "used_state"
+    MISSING_CODE = "missing_code"
+    CODE_REJECTED = "code_rejected"
+    ZOOM_UNAVAILABLE = "zoom_unavailable"
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    result: CallbackResult
+    grant: GrantRecord | None = None
+
+
+_STATE_RESULTS = {
+    StateCheck.UNKNOWN: CallbackResult.UNKNOWN_STATE,
+    StateCheck.EXPIRED: CallbackResult.EXPIRED_STATE,
+    StateCheck.USED: CallbackResult.USED_STATE,
+}
+
+
+class ConnectService:
+    def __init__(
+        self,
+        *,
+        grants: GrantStore,
+        states: OAuthStateStore,
+        oauth: ZoomOAuth,
+        api: ZoomApi,
+        clock: Clock,
+    ) -> None:
+        self._grants = grants
+        self._states = states
+        self._oauth = oauth
+        self._api = api
+        self._clock = clock
+
+    def authorize_url(self, *, team_id: str, user_id: str, enterprise_id: str = "") -> str:
+        """A fresh Zoom consent URL, good for one use within the state lifetime."""
+        verifier = new_code_verifier()
+        state = self._states.issue(
+            team_id=team_id, user_id=user_id, enterprise_id=enterprise_id, code_verifier=verifier, now=self._clock()
+        )
+        return self._oauth.authorize_url(state=state, verifier=verifier)
+
+    def complete(self, *, state: str | None, code: str | None, error: str | None) -> CallbackOutcome:
+        """Finish an authorization from the callback's query string, one check at a time."""
+        now = self._clock()
+        if error:
+            if state:
+                self._states.consume(state, now=now)  # a declined link is used up too
+            if error == "access_denied":
+                return CallbackOutcome(CallbackResult.DENIED)
+            return CallbackOutcome(CallbackResult.ZOOM_ERROR)
+        if not state:
+            return CallbackOutcome(CallbackResult.MISSING_STATE)
+        check, pending = self._states.consume(state, now=now)
+        if check is not StateCheck.OK or pending is None:
+            return CallbackOutcome(_STATE_RESULTS.get(check, CallbackResult.UNKNOWN_STATE))
+        if not code:
+            return CallbackOutcome(CallbackResult.MISSING_CODE)
+        try:
+            tokens = self._oauth.exchange_code(code=code, verifier=pending.code_verifier)
+        except GrantRevoked as exc:
+            log.info("zoom refused an authorization code (%s)", exc.error)
+            return CallbackOutcome(CallbackResult.CODE_REJECTED)
+        except ZoomUnavailable as exc:
+            log.warning("zoom token endpoint unavailable during connect: %s", exc)
+            return CallbackOutcome(CallbackResult.ZOOM_UNAVAILABLE)
+        try:
+            me = self._api.get_me(tokens.access_token)
+        except ZoomError as exc:
+            log.warning("could not read the zoom user during connect: %s", exc)
+            return CallbackOutcome(CallbackResult.ZOOM_UNAVAILABLE)
+        grant = self._grants.save(
+            enterprise_id=pending.enterprise_id,
+            team_id=pending.team_id,
+            user_id=pending.slack_user_id,
+            zoom_user_id=me.id,
+            zoom_email=me.email,
+            zoom_account_id=me.account_id or "",
+            tokens=NewTokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope),
+            now=self._clock(),
+        )
+        log.info("connected slack user %s/%s to zoom user %s", pending.team_id, pending.slack_user_id, me.id)
+        return CallbackOutcome(CallbackResult.CONNECTED, grant)
+
+    def disconnect(self, *, team_id: str, user_id: str, enterprise_id: str = "") -> tuple[GrantRecord | None, bool]:
+        """Delete the grant here and revoke it at Zoom.
+
+        Returns (the deleted grant or None, whether Zoom confirmed the revocation). The
+        grant is deleted even when Zoom cannot be reached: the user asked for it to go.
+        """
+        grant = self._grants.delete(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
+        if grant is None:
+            return None, False
+        if grant.access_token is None:
+            return grant, True
+        try:
+            return grant, self._oauth.revoke(grant.access_token)
+        except ZoomUnavailable as exc:
+            log.warning("could not revoke grant %s at zoom: %s", grant.id, exc)
+            return grant, False

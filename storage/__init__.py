@@ -1,0 +1,1 @@
+"""The database: SQLAlchemy 2 models and the only functions that read and write them."""

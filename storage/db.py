@@ -1,0 +1,110 @@
+"""Engines and transactions, SQLite and PostgreSQL alike.
+
+SQLite: WAL so readers never wait for the writer, a busy timeout so writers queue
+instead of failing, and transactions that we begin ourselves, so that a locking
+transaction can be `BEGIN IMMEDIATE` (take the write lock first, then read).
+PostgreSQL: row locks with SELECT ... FOR UPDATE [SKIP LOCKED].
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+IMMEDIATE = "zoombot_sqlite_immediate"
+
+
+def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for `url` with the settings each backend needs to be safe under threads."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_size=pool_size,
+            max_overflow=pool_size * 2,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own
+        # implicit transactions (which cannot be made IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The engine plus the two kinds of transaction the stores use."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._locking_sessions = sessionmaker(
+            engine.execution_options(**{IMMEDIATE: True}) if self.is_sqlite else engine,
+            expire_on_commit=False,
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
+        return cls(create_db_engine(url, pool_size=pool_size))
+
+    def create_all(self) -> None:
+        """Create missing tables (development and tests; production runs migrations)."""
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction that commits on success and rolls back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def locking_session(self) -> Iterator[Session]:
+        """A transaction meant for SELECT ... FOR UPDATE.
+
+        On SQLite it begins IMMEDIATE: the database-wide write lock is taken before the
+        first read, which is what FOR UPDATE gives on PostgreSQL for one row.
+        """
+        with self._locking_sessions() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - reported as "down" by /healthz, logged here
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

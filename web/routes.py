@@ -1,0 +1,79 @@
+"""The Flask app: Bolt's /slack/events, Zoom's OAuth callback, and /healthz."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+
+from blocks.account import connected_message
+from services.connect import CallbackResult
+from services.container import Services
+
+from .pages import PAGES, connected_page, not_found_page, render, server_error_page
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_VALUE = 2048  # longer values are not ours: refuse without looking further
+
+
+def create_web_app(bolt_app: App, services: Services) -> Flask:
+    web = Flask("zoombot")
+    web.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    slack_handler = SlackRequestHandler(bolt_app)
+
+    @web.post("/slack/events")
+    def slack_events() -> Response:
+        return slack_handler.handle(request)
+
+    @web.get("/zoom/oauth/callback")
+    def zoom_callback() -> tuple[str, int, dict[str, str]]:
+        def arg(name: str) -> str | None:
+            value = request.args.get(name)
+            if value is None or len(value) > MAX_QUERY_VALUE:
+                return None
+            return value
+
+        outcome = services.connect.complete(state=arg("state"), code=arg("code"), error=arg("error"))
+        if outcome.result is CallbackResult.CONNECTED and outcome.grant is not None:
+            grant = outcome.grant
+            services.background.submit(
+                services.notifier.dm,
+                team_id=grant.team_id,
+                user_id=grant.slack_user_id,
+                message=connected_message(grant.zoom_email),
+            )
+            page = connected_page(grant.zoom_email)
+        else:
+            page = PAGES[outcome.result]
+        headers = {
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        }
+        return render(page), page.status, headers
+
+    @web.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        database_ok = services.db.ping()
+        body = {"status": "ok" if database_ok else "degraded", "database": "ok" if database_ok else "unreachable"}
+        return jsonify(body), 200 if database_ok else 503
+
+    @web.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[str, int, dict[str, str]]:
+        page = not_found_page()
+        return render(page), 404, {"Content-Type": "text/html; charset=utf-8"}
+
+    @web.errorhandler(405)
+    def not_allowed(_error: Exception) -> tuple[str, int, dict[str, str]]:
+        return "Method not allowed\n", 405, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @web.errorhandler(500)
+    def server_error(_error: Exception) -> tuple[str, int, dict[str, str]]:
+        # Flask logged the traceback already; the page shows none of it.
+        return render(server_error_page()), 500, {"Content-Type": "text/html; charset=utf-8"}
+
+    return web
