@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -84,7 +85,10 @@ def create_runtime(
     start_scheduler: bool = True,
 ) -> Runtime:
     """Build the whole bot for `settings`. Raises StartupError on a fixable problem."""
+    from blocks.account import reconnect_message
     from handlers import register_listeners
+    from jobs.refresh import RefreshSweep
+    from jobs.scheduler import create_scheduler
     from services.clock import utc_now
     from services.connect import ConnectService
     from services.container import Services
@@ -134,8 +138,23 @@ def create_runtime(
     api = ZoomApi(http, api_url=settings.zoom_api_url)
     client = slack_client(settings)
     notifier = Notifier(lambda _team_id: client)
-    tokens = TokenManager(grants, oauth, clock=now)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombot-bg")
+    connect = ConnectService(
+        grants=grants, states=states, oauth=oauth, api=api, clock=now, cipher=cipher, public_url=settings.public_url
+    )
+
+    def tell_once_grant_is_dead(grant: Any) -> None:
+        # Any number of callers may see the same grant die; the database lets one tell.
+        if grants.claim_reconnect_notice(grant.id, now=now()):
+            link = connect.connect_link(team_id=grant.team_id, user_id=grant.slack_user_id, enterprise_id=grant.enterprise_id)
+            background.submit(
+                notifier.dm,
+                team_id=grant.team_id,
+                user_id=grant.slack_user_id,
+                message=reconnect_message(link, note="The link stays valid for 7 days."),
+            )
+
+    tokens = TokenManager(grants, oauth, clock=now, on_dead_grant=tell_once_grant_is_dead)
     services = Services(
         settings=settings,
         clock=now,
@@ -145,7 +164,7 @@ def create_runtime(
         oauth=oauth,
         zoom_api=api,
         tokens=tokens,
-        connect=ConnectService(grants=grants, states=states, oauth=oauth, api=api, clock=now),
+        connect=connect,
         meetings=MeetingService(grants, tokens, api),
         timezones=TimezoneDirectory(clock=now),
         notifier=notifier,
@@ -169,10 +188,20 @@ def create_runtime(
     web = create_web_app(bolt, services)
 
     runtime = Runtime(settings=settings, web=web, bolt=bolt, services=services)
+    stopping = threading.Event()
+    sweep = RefreshSweep(grants, tokens, clock=now, sleep=sleep, stop=stopping)
+    services.sweep = sweep
     runtime._closers.append(db.dispose)
     runtime._closers.append(lambda: http.session.close())
     runtime._closers.append(lambda: background.shutdown(wait=True))
     runtime._closers.append(lambda: listeners.shutdown(wait=True))
+    if start_scheduler:
+        scheduler = create_scheduler(
+            refresh_sweep=sweep.run, purge_states=lambda: states.purge_expired(now=now())
+        )
+        scheduler.start()
+        runtime._closers.append(lambda: scheduler.shutdown(wait=True))
+    runtime._closers.append(stopping.set)
     return runtime
 
 
@@ -220,9 +249,9 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-def _runtime_or_exit(settings: Settings) -> Runtime:
+def _runtime_or_exit(settings: Settings, *, start_scheduler: bool = True) -> Runtime:
     try:
-        return create_runtime(settings)
+        return create_runtime(settings, start_scheduler=start_scheduler)
     except StartupError as exc:
         print(f"zoombot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -239,6 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("serve", help="serve Slack, the Zoom callback and the scheduler (the default)")
     commands.add_parser("generate-key", help="print a new TOKEN_ENCRYPTION_KEY")
+    commands.add_parser(
+        "rotate-key", help="re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEY"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "generate-key":
@@ -248,7 +280,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     settings = _settings_or_exit()
     _configure_logging(settings)
+    if args.command == "rotate-key":
+        return rotate_key(settings)
     return serve(settings)
+
+
+def rotate_key(settings: Settings) -> int:
+    """Re-encrypt every token with the first key, so the older keys can be retired."""
+    runtime = _runtime_or_exit(settings, start_scheduler=False)
+    try:
+        grants = runtime.services.grants.rotate_encryption()
+        states = runtime.services.states.rotate_encryption()
+    finally:
+        runtime.close()
+    print(f"zoombot: re-encrypted {grants} grant(s) and {states} pending authorization(s) with the first key.")
+    print("zoombot: once every process runs with the new key first, the old keys can be removed.")
+    return 0
 
 
 if __name__ == "__main__":

@@ -44,8 +44,10 @@ def connect_message(authorize_url: str, *, lifetime_minutes: int = 10) -> dict[s
     }
 
 
-def reconnect_message(authorize_url: str, *, lifetime_minutes: int = 10) -> dict[str, Any]:
-    """For someone whose grant Zoom no longer accepts."""
+def reconnect_message(
+    authorize_url: str, *, lifetime_minutes: int = 10, note: str | None = None
+) -> dict[str, Any]:
+    """For someone whose grant Zoom no longer accepts (`note` replaces the link's lifetime line)."""
     return {
         "text": "Your Zoom connection has expired. Connect Zoom again to keep seeing your meetings.",
         "blocks": [
@@ -54,7 +56,7 @@ def reconnect_message(authorize_url: str, *, lifetime_minutes: int = 10) -> dict
                 "Zoom no longer accepts zoombot's access. Connect again to keep seeing your meetings here."
             ),
             {"type": "actions", "elements": [connect_button(authorize_url, label="Connect Zoom")]},
-            _context(f"The link works once and expires in {lifetime_minutes} minutes."),
+            _context(note or f"The link works once and expires in {lifetime_minutes} minutes."),
         ],
     }
 
@@ -100,3 +102,12 @@ def disconnected_message(*, email: str | None, revoked: bool) -> dict[str, Any]:
 def problem_message(text: str) -> dict[str, Any]:
     """A friendly one-line message for something that went wrong."""
     return {"text": text, "blocks": [_section(text)]}
+
+
+def deauthorized_message() -> dict[str, Any]:
+    """The DM after the user removed zoombot at Zoom (Zoom's app_deauthorized event)."""
+    text = (
+        "zoombot's access to your Zoom account was removed at Zoom, so your Zoom tokens were "
+        "deleted here. Use `/zoom connect` any time to connect again."
+    )
+    return {"text": "Zoom access was removed. Use /zoom connect to connect again.", "blocks": [_section(text)]}

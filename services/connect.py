@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from storage.grants import GrantRecord, GrantStore, NewTokens
 from storage.states import OAuthStateStore, StateCheck
@@ -11,7 +13,10 @@ from zoom.api import ZoomApi
 from zoom.errors import GrantRevoked, ZoomError, ZoomUnavailable
 from zoom.oauth import ZoomOAuth, new_code_verifier
 
+from storage.crypto import EncryptionKeyError, TokenCipher
+
 from .clock import Clock
+from .limits import CONNECT_LINK_LIFETIME
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +58,16 @@ class ConnectService:
         oauth: ZoomOAuth,
         api: ZoomApi,
         clock: Clock,
+        cipher: TokenCipher,
+        public_url: str,
     ) -> None:
         self._grants = grants
         self._states = states
         self._oauth = oauth
         self._api = api
         self._clock = clock
+        self._cipher = cipher
+        self._public_url = public_url.rstrip("/")
 
     def authorize_url(self, *, team_id: str, user_id: str, enterprise_id: str = "") -> str:
         """A fresh Zoom consent URL, good for one use within the state lifetime."""
@@ -67,6 +76,29 @@ class ConnectService:
             team_id=team_id, user_id=user_id, enterprise_id=enterprise_id, code_verifier=verifier, now=self._clock()
         )
         return self._oauth.authorize_url(state=state, verifier=verifier)
+
+    def connect_link(self, *, team_id: str, user_id: str, enterprise_id: str = "") -> str:
+        """A link for messages that may be read much later (DMs): it opens our own
+        /zoom/oauth/start, which makes a fresh state and sends the browser on to Zoom.
+
+        The link is an encrypted, timestamped (Fernet) token naming the Slack user, valid
+        for CONNECT_LINK_LIFETIME; it grants nothing by itself.
+        """
+        payload = json.dumps({"e": enterprise_id, "t": team_id, "u": user_id}, separators=(",", ":"))
+        return f"{self._public_url}/zoom/oauth/start?{urlencode({'t': self._cipher.encrypt_at(payload, now=self._clock())})}"
+
+    def open_connect_link(self, token: str) -> str | None:
+        """The Zoom consent URL for a connect link, or None if it is forged or too old."""
+        try:
+            payload = json.loads(
+                self._cipher.decrypt_fresh(token, ttl=CONNECT_LINK_LIFETIME, now=self._clock())
+            )
+            team_id, user_id, enterprise_id = str(payload["t"]), str(payload["u"]), str(payload.get("e") or "")
+        except (EncryptionKeyError, ValueError, KeyError, TypeError):
+            return None
+        if not team_id or not user_id:
+            return None
+        return self.authorize_url(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
 
     def complete(self, *, state: str | None, code: str | None, error: str | None) -> CallbackOutcome:
         """Finish an authorization from the callback's query string, one check at a time."""

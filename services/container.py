@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from settings import Settings
 from storage.db import Database
@@ -34,3 +35,4 @@ class Services:
     timezones: TimezoneDirectory
     notifier: Notifier
     background: ThreadPoolExecutor
+    sweep: Any = None  # jobs.refresh.RefreshSweep, set by bot.py once built

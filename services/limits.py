@@ -12,3 +12,5 @@ SWEEP_INTERVAL = timedelta(minutes=4)
 # After a transient refresh failure, wait this long (doubling, capped) before the sweep retries.
 REFRESH_RETRY_BASE = timedelta(seconds=30)
 REFRESH_RETRY_MAX = timedelta(minutes=5)
+# How long the Connect Zoom link in a DM (which may be read days later) stays valid.
+CONNECT_LINK_LIFETIME = timedelta(days=7)

@@ -12,6 +12,8 @@ from typing import Iterable
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"(?i)((?:access_token|refresh_token|code_verifier|client_secret|token|code)=)[^&\s'\"]+"),
+    # OAuth states and connect links (Bolt logs replies at DEBUG, and they carry them).
+    re.compile(r"([?&](?:state|t|code_challenge)=)[^&\s'\"]+"),
     re.compile(r"(?i)(\"(?:access_token|refresh_token|code_verifier|client_secret)\"\s*:\s*\")[^\"]+"),
     re.compile(r"(xox[abpers]-)[A-Za-z0-9-]+"),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, TypeVar
 
 from storage.grants import GrantRecord, GrantStore, NewTokens
@@ -35,7 +35,7 @@ class NeedsReconnect(Exception):
         self.grant = grant
 
 
-def needs_refresh(grant: GrantRecord, now: datetime, margin=REFRESH_MARGIN) -> bool:  # type: ignore[no-untyped-def]
+def needs_refresh(grant: GrantRecord, now: datetime, margin: timedelta = REFRESH_MARGIN) -> bool:
     """Pure: does this grant's access token need refreshing at `now`?"""
     if grant.expires_at is None:
         return True
@@ -81,7 +81,12 @@ class TokenManager:
             return call(grant.access_token)
 
     def refresh(
-        self, grant_id: int, *, stale_access_token: str | None = None, skip_locked: bool = False
+        self,
+        grant_id: int,
+        *,
+        stale_access_token: str | None = None,
+        skip_locked: bool = False,
+        margin: timedelta = REFRESH_MARGIN,
     ) -> RefreshOutcome:
         """Refresh one grant if it still needs it, under its lock.
 
@@ -89,6 +94,7 @@ class TokenManager:
         (then someone else refreshed and their token is used). Raises NotConnected,
         NeedsReconnect, or ZoomUnavailable (transient: nothing changed but a retry time).
         With `skip_locked`, returns at once (refreshed=False) when another holds the grant.
+        `margin`: how close to expiry counts as "needs refreshing" (the sweep looks further ahead).
         """
         now = self._clock()
         dead: GrantRecord | None = None
@@ -105,7 +111,7 @@ class TokenManager:
             if stale_access_token is not None:
                 if grant.access_token != stale_access_token:
                     return RefreshOutcome(grant, refreshed=False)
-            elif not needs_refresh(grant, now):
+            elif not needs_refresh(grant, now, margin):
                 return RefreshOutcome(grant, refreshed=False)
             try:
                 tokens = self._oauth.refresh(grant.refresh_token)

@@ -5,6 +5,8 @@ old ones dropped after `python bot.py rotate-key` has re-encrypted every row.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
@@ -23,8 +25,7 @@ class TokenCipher:
             except (ValueError, TypeError, UnicodeEncodeError):
                 raise EncryptionKeyError(
                     f"TOKEN_ENCRYPTION_KEY: key number {index} is not a valid Fernet key "
-                    "(32 url-safe base64-encoded bytes; make one with "
-                    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
+                    "(32 url-safe base64-encoded bytes; make one with: python bot.py generate-key)"
                 ) from None
         self._multi = MultiFernet(fernets)
 
@@ -38,6 +39,19 @@ class TokenCipher:
             raise EncryptionKeyError(
                 "a stored token cannot be decrypted with any key in TOKEN_ENCRYPTION_KEY"
             ) from None
+
+    def encrypt_at(self, plaintext: str, *, now: datetime) -> str:
+        """Encrypt with `now` as the token's timestamp (for decrypt_fresh)."""
+        return self._multi.encrypt_at_time(plaintext.encode("utf-8"), int(now.timestamp())).decode("ascii")
+
+    def decrypt_fresh(self, ciphertext: str, *, ttl: timedelta, now: datetime) -> str:
+        """Decrypt a token made by encrypt() no more than `ttl` before `now`."""
+        try:
+            return self._multi.decrypt_at_time(
+                ciphertext.encode("ascii"), ttl=int(ttl.total_seconds()), current_time=int(now.timestamp())
+            ).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            raise EncryptionKeyError("the token is invalid or expired") from None
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt with the first key (no-op in meaning, new ciphertext)."""

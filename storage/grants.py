@@ -130,6 +130,11 @@ class GrantStore:
             rows = session.scalars(select(ZoomGrant).where(ZoomGrant.zoom_user_id == zoom_user_id))
             return [_to_record(row, self._cipher) for row in rows]
 
+    def all_active(self) -> list[GrantRecord]:
+        with self._db.session() as session:
+            rows = session.scalars(select(ZoomGrant).where(ZoomGrant.status == GRANT_ACTIVE).order_by(ZoomGrant.id))
+            return [_to_record(row, self._cipher) for row in rows]
+
     def due_for_refresh(self, *, expiring_before: datetime, now: datetime, limit: int = 1000) -> list[int]:
         """Ids of active grants whose access token expires before `expiring_before`."""
         with self._db.session() as session:
@@ -151,6 +156,27 @@ class GrantStore:
             )
         if sample:
             self._cipher.decrypt(sample)
+
+    def rotate_encryption(self, *, batch: int = 500) -> int:
+        """Re-encrypt every stored token with the first key; returns how many rows changed."""
+        changed = 0
+        last_id = 0
+        while True:
+            with self._db.session() as session:
+                rows = list(
+                    session.scalars(
+                        select(ZoomGrant).where(ZoomGrant.id > last_id).order_by(ZoomGrant.id).limit(batch).with_for_update()
+                    )
+                )
+                if not rows:
+                    return changed
+                for row in rows:
+                    if row.access_token_enc:
+                        row.access_token_enc = self._cipher.rotate(row.access_token_enc)
+                    if row.refresh_token_enc:
+                        row.refresh_token_enc = self._cipher.rotate(row.refresh_token_enc)
+                    changed += 1
+                last_id = rows[-1].id
 
     def count(self) -> int:
         with self._db.session() as session:

@@ -92,6 +92,13 @@ class OAuthStateStore:
             result = session.execute(delete(OAuthState).where(OAuthState.expires_at < now - grace))
             return result.rowcount or 0
 
+    def rotate_encryption(self) -> int:
+        with self._db.session() as session:
+            rows = list(session.scalars(select(OAuthState).where(OAuthState.verifier_enc != "")))
+            for row in rows:
+                row.verifier_enc = self._cipher.rotate(row.verifier_enc)
+            return len(rows)
+
     def delete_team(self, *, team_id: str) -> int:
         with self._db.session() as session:
             return session.execute(delete(OAuthState).where(OAuthState.team_id == team_id)).rowcount or 0

@@ -58,3 +58,22 @@ def bot(tmp_path: Path, zoom: FakeZoom, slack: FakeSlack, clock: MovableClock) -
 @pytest.fixture
 def sender(bot: BotServer, slack: FakeSlack) -> SlackRequestSender:
     return SlackRequestSender(bot.url, SIGNING_SECRET, slack)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A clean PostgreSQL database, from ZOOMBOT_TEST_POSTGRES_URL. Where that is set the
+    tests run (and fail if the server is down); where it is not, they are skipped."""
+    import os
+
+    url = os.environ.get("ZOOMBOT_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("ZOOMBOT_TEST_POSTGRES_URL is not set")
+    from storage.db import Database
+    from storage.models import Base
+
+    db = Database.from_url(url)
+    Base.metadata.drop_all(db.engine)
+    Base.metadata.create_all(db.engine)
+    db.dispose()
+    yield url

@@ -54,3 +54,16 @@ def connect(sender: SlackRequestSender, *, user_id: str = "U0ALICE", team_id: st
     response, _ = sender.command("connect", user_id=user_id, team_id=team_id)
     assert response.status_code == 200, response.text
     return requests.get(connect_url(response.json()), timeout=10)
+
+
+def eventually(check, *, timeout: float = 5.0, interval: float = 0.02):  # type: ignore[no-untyped-def]
+    """Wait for work the bot finishes after its ack; returns check()'s truthy value."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, "condition not met in time"
+            return value
+        time.sleep(interval)

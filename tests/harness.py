@@ -83,7 +83,9 @@ class BotServer:
         self.sleeps: list[float] = []
         self.runtime: Runtime = create_runtime(self.settings, clock=clock, sleep=self._sleep, start_scheduler=False)
         self._swap.app = self.runtime.web
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     def _sleep(self, seconds: float) -> None:

@@ -72,6 +72,15 @@ def not_found_page() -> Page:
     return Page(404, "Nothing here", "This address is not part of zoombot.", "Go back to Slack.")
 
 
+def link_expired_page() -> Page:
+    return Page(
+        400,
+        "This link has expired",
+        "Connect links in zoombot's messages work for 7 days, and this one is older or incomplete.",
+        AGAIN,
+    )
+
+
 def server_error_page() -> Page:
     return Page(
         500,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 
@@ -11,7 +11,8 @@ from blocks.account import connected_message
 from services.connect import CallbackResult
 from services.container import Services
 
-from .pages import PAGES, connected_page, not_found_page, render, server_error_page
+from .pages import PAGES, connected_page, link_expired_page, not_found_page, render, server_error_page
+from .webhook import create_webhook_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
     web = Flask("zoombot")
     web.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     slack_handler = SlackRequestHandler(bolt_app)
+    web.register_blueprint(create_webhook_blueprint(services))
 
     @web.post("/slack/events")
     def slack_events() -> Response:
@@ -55,6 +57,19 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         }
         return render(page), page.status, headers
+
+    @web.get("/zoom/oauth/start")
+    def zoom_start() -> Response | tuple[str, int, dict[str, str]]:
+        """Where the Connect Zoom links in DMs point: a fresh state, then on to Zoom."""
+        token = request.args.get("t") or ""
+        url = services.connect.open_connect_link(token) if 0 < len(token) <= MAX_QUERY_VALUE else None
+        if url is None:
+            page = link_expired_page()
+            return render(page), page.status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+        response = redirect(url, code=302)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

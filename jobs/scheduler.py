@@ -1,0 +1,41 @@
+"""The APScheduler 3 BackgroundScheduler each process runs.
+
+Its jobs live in memory only: APScheduler's persistent job stores must not be shared
+between processes (each would run every job). Instead every process runs every job,
+and the database decides who does what (row locks, SKIP LOCKED, unique keys).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor as SchedulerPool
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from services.limits import SWEEP_INTERVAL
+
+log = logging.getLogger(__name__)
+
+
+def create_scheduler(
+    *,
+    refresh_sweep: Callable[[], object],
+    purge_states: Callable[[], object],
+    sweep_interval: timedelta = SWEEP_INTERVAL,
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        executors={"default": SchedulerPool(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        timezone=timezone.utc,
+    )
+    scheduler.add_job(
+        refresh_sweep,
+        "interval",
+        seconds=sweep_interval.total_seconds(),
+        jitter=15,
+        id="refresh_sweep",
+        next_run_time=datetime.now(timezone.utc),  # once at start, then every interval
+    )
+    scheduler.add_job(purge_states, "interval", hours=1, jitter=60, id="purge_states")
+    return scheduler
