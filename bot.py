@@ -95,12 +95,15 @@ def create_runtime(
     from services.limits import OAUTH_STATE_LIFETIME
     from services.meetings import MeetingService
     from services.notify import Notifier
+    from services.digest import DigestService
     from services.people import TimezoneDirectory
+    from services.reminders import ReminderService
     from services.tokens import TokenManager
     from storage.crypto import EncryptionKeyError, TokenCipher
     from storage.db import Database
     from storage.grants import GrantStore
     from storage.keys import resolve_keys
+    from storage.prefs import PrefsStore
     from storage.states import OAuthStateStore
     from web.routes import create_web_app
     from zoom.api import ZoomApi
@@ -155,6 +158,15 @@ def create_runtime(
             )
 
     tokens = TokenManager(grants, oauth, clock=now, on_dead_grant=tell_once_grant_is_dead)
+    prefs = PrefsStore(db)
+    timezones = TimezoneDirectory(clock=now)
+    meetings = MeetingService(grants, tokens, api)
+    client_for_team = lambda _team_id: client  # noqa: E731 - one workspace: one bot token
+    digests = DigestService(
+        prefs=prefs, grants=grants, meetings=meetings, timezones=timezones, notifier=notifier,
+        connect=connect, client_for_team=client_for_team, clock=now,
+    )
+    reminders = ReminderService(prefs=prefs, meetings=meetings, notifier=notifier, clock=now)
     services = Services(
         settings=settings,
         clock=now,
@@ -165,8 +177,12 @@ def create_runtime(
         zoom_api=api,
         tokens=tokens,
         connect=connect,
-        meetings=MeetingService(grants, tokens, api),
-        timezones=TimezoneDirectory(clock=now),
+        meetings=meetings,
+        timezones=timezones,
+        prefs=prefs,
+        digests=digests,
+        reminders=reminders,
+        client_for_team=client_for_team,
         notifier=notifier,
         background=background,
     )
@@ -197,7 +213,11 @@ def create_runtime(
     runtime._closers.append(lambda: listeners.shutdown(wait=True))
     if start_scheduler:
         scheduler = create_scheduler(
-            refresh_sweep=sweep.run, purge_states=lambda: states.purge_expired(now=now())
+            refresh_sweep=sweep.run,
+            purge_states=lambda: states.purge_expired(now=now()),
+            digests=digests.run_due,
+            reminders=reminders.run,
+            timezones=digests.refresh_timezones,
         )
         scheduler.start()
         runtime._closers.append(lambda: scheduler.shutdown(wait=True))

@@ -9,6 +9,12 @@ COMMANDS: list[tuple[str, str]] = [
     ("/zoom connect", "connect your Zoom account"),
     ("/zoom status", "whether you are connected, and as whom"),
     ("/zoom disconnect", "disconnect Zoom and revoke zoombot's access"),
+    ("/zoom digest", "your morning digest settings"),
+    ("/zoom digest on | off", "turn the daily digest on or off"),
+    ("/zoom digest 08:30", "when it comes (also `8am`, `5:30 pm`), in your timezone"),
+    ("/zoom digest weekdays | daily", "which days it comes"),
+    ("/zoom digest empty on | off", "a note on days without meetings, or nothing"),
+    ("/zoom remind 5 | 10 | 15 | off", "a DM that many minutes before each meeting"),
     ("/zoom help", "this help"),
 ]
 

@@ -20,9 +20,11 @@ from blocks.account import (
 )
 from blocks.help import help_message
 from blocks.meetings import meeting_list_message
+from blocks.settings import settings_message
 from services.container import Services
 from services.limits import OAUTH_STATE_LIFETIME
 from services.meetings import WINDOW_NAMES, window_for, zone
+from services.preferences import Parsed, parse_digest, parse_remind
 from services.tokens import NeedsReconnect, NotConnected
 from zoom.errors import ZoomApiError, ZoomUnavailable
 
@@ -113,6 +115,29 @@ def register(app: App, services: Services) -> None:
         grant, revoked = services.connect.disconnect(**who)
         respond(**disconnected_message(email=grant.zoom_email if grant else None, revoked=revoked))
 
+    def digest(args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+        parsed = parse_digest(args)
+        settings_command(parsed, who, ack, respond, client)
+
+    def remind(args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+        settings_command(parse_remind(args), who, ack, respond, client)
+
+    def settings_command(parsed: Parsed, who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+        if parsed.error:
+            ack(**problem_message(parsed.error))  # nothing is changed
+            return
+        ack()
+        prefs = services.digests.settings_for(client=client, **who)
+        if parsed.changes:
+            prefs = services.digests.change(**who, **parsed.changes)
+        message = settings_message(prefs, changed=bool(parsed.changes))
+        grant = services.grants.find(**who)
+        if grant is None or not grant.active:
+            message["blocks"].append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": "Connect Zoom with `/zoom connect` to receive it."}]}
+            )
+        respond(**message)
+
     @app.command("/zoom")
     def zoom_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         sub, args = parse(command.get("text"))
@@ -125,6 +150,10 @@ def register(app: App, services: Services) -> None:
             status(who, ack)
         elif sub == "disconnect":
             disconnect(who, ack, respond)
+        elif sub == "digest":
+            digest(args, who, ack, respond, client)
+        elif sub in ("remind", "reminders", "reminder"):
+            remind(args, who, ack, respond, client)
         elif sub in ("", "help"):
             ack(**help_message())
         else:

@@ -22,10 +22,13 @@ def create_scheduler(
     *,
     refresh_sweep: Callable[[], object],
     purge_states: Callable[[], object],
+    digests: Callable[[], object],
+    reminders: Callable[[], object],
+    timezones: Callable[[], object],
     sweep_interval: timedelta = SWEEP_INTERVAL,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
-        executors={"default": SchedulerPool(4)},
+        executors={"default": SchedulerPool(6)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         timezone=timezone.utc,
     )
@@ -38,4 +41,9 @@ def create_scheduler(
         next_run_time=datetime.now(timezone.utc),  # once at start, then every interval
     )
     scheduler.add_job(purge_states, "interval", hours=1, jitter=60, id="purge_states")
+    # At the top of every minute: a digest due at 08:00 goes out before 08:01.
+    scheduler.add_job(digests, "cron", second=0, id="digests", misfire_grace_time=30)
+    scheduler.add_job(reminders, "cron", second=20, id="reminders", misfire_grace_time=30)
+    # 100 users a run, every 5 minutes: 28,800 zones re-read a day, within users.info's limits.
+    scheduler.add_job(timezones, "interval", minutes=5, jitter=30, id="timezones")
     return scheduler

@@ -3,20 +3,25 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
+
+from slack_sdk import WebClient
 
 from settings import Settings
 from storage.db import Database
 from storage.grants import GrantStore
+from storage.prefs import PrefsStore
 from storage.states import OAuthStateStore
 from zoom.api import ZoomApi
 from zoom.oauth import ZoomOAuth
 
 from .clock import Clock
 from .connect import ConnectService
+from .digest import DigestService
 from .meetings import MeetingService
 from .notify import Notifier
 from .people import TimezoneDirectory
+from .reminders import ReminderService
 from .tokens import TokenManager
 
 
@@ -35,4 +40,8 @@ class Services:
     timezones: TimezoneDirectory
     notifier: Notifier
     background: ThreadPoolExecutor
+    prefs: PrefsStore
+    digests: DigestService
+    reminders: ReminderService
+    client_for_team: Callable[[str], WebClient]
     sweep: Any = None  # jobs.refresh.RefreshSweep, set by bot.py once built

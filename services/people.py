@@ -26,13 +26,18 @@ class TimezoneDirectory:
         self._cache: dict[tuple[str, str], tuple[ZoneInfo, datetime]] = {}
         self._guard = threading.Lock()
 
-    def lookup(self, client: WebClient, *, team_id: str, user_id: str, fallback: str | None = None) -> ZoneInfo:
-        """The user's timezone; `fallback` (then UTC) when Slack cannot tell."""
+    def lookup(
+        self, client: WebClient, *, team_id: str, user_id: str, fallback: str | None = None, fresh: bool = False
+    ) -> ZoneInfo:
+        """The user's timezone; `fallback` (then UTC) when Slack cannot tell.
+
+        `fresh` skips the cache (the daily re-read of every user's zone).
+        """
         key = (team_id, user_id)
         now = self._clock()
         with self._guard:
             cached = self._cache.get(key)
-        if cached and now - cached[1] < self._ttl:
+        if cached and not fresh and now - cached[1] < self._ttl:
             return cached[0]
         tz_name: str | None = None
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .types import UTCDateTime
@@ -65,3 +65,73 @@ class OAuthState(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
     # Kept (without the verifier) until it expires, so that a replay is told apart from a forgery.
     consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+DIGEST_WEEKDAYS = "weekdays"
+DIGEST_DAILY = "daily"
+
+
+class UserPrefs(Base):
+    """One Slack user's zoombot settings, and when their next digest is due."""
+
+    __tablename__ = "user_prefs"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "team_id", "slack_user_id", name="uq_user_prefs_slack_user"),
+        Index("ix_user_prefs_next_digest", "next_digest_at"),
+        Index("ix_user_prefs_reminders", "remind_minutes", "reminders_checked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), default="", nullable=False)
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    slack_user_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    # IANA name from Slack's users.info; refreshed at least daily.
+    tz: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    tz_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    digest_minute: Mapped[int] = mapped_column(Integer, nullable=False, default=8 * 60)  # local minute of day
+    digest_days: Mapped[str] = mapped_column(String(10), nullable=False, default=DIGEST_WEEKDAYS)
+    digest_when_empty: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    remind_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The UTC instant of the next digest; NULL when the digest is off.
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A short lease taken by the process that is sending this user's digest.
+    digest_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminders_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminders_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class DigestDelivery(Base):
+    """A digest sent (or deliberately skipped) for one user and one local day: at most one."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("prefs_id", "local_date", name="uq_digest_deliveries_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefs_id: Mapped[int] = mapped_column(ForeignKey("user_prefs.id", ondelete="CASCADE"), nullable=False)
+    local_date: Mapped[str] = mapped_column(String(10), nullable=False)  # YYYY-MM-DD in the user's zone
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # sending | sent | skipped
+    meetings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Reminder(Base):
+    """A reminder for one meeting occurrence: at most one per (user, meeting, start)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("prefs_id", "meeting_id", "starts_at", name="uq_reminders_occurrence"),
+        Index("ix_reminders_due", "status", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefs_id: Mapped[int] = mapped_column(ForeignKey("user_prefs.id", ondelete="CASCADE"), nullable=False)
+    meeting_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    topic: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    join_url: Mapped[str] = mapped_column(String(3000), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")  # pending | sent | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -46,6 +46,13 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
                 user_id=grant.slack_user_id,
                 message=connected_message(grant.zoom_email),
             )
+            # Settings (and the first digest time) in the user's zone, from Slack.
+            services.background.submit(
+                services.digests.settings_for,
+                team_id=grant.team_id,
+                user_id=grant.slack_user_id,
+                enterprise_id=grant.enterprise_id,
+            )
             page = connected_page(grant.zoom_email)
         else:
             page = PAGES[outcome.result]

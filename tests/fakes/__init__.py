@@ -1,7 +1,4 @@
-"""Fake Zoom and Slack servers for zoombot's tests."""
+"""The fakes live in `sandbox.fakes` (shared with the sandbox); this keeps old imports working."""
 
-from .slack import FakeSlack
-from .slack_signing import SlackRequestSender
-from .zoom import FakeZoom, pkce_challenge
-
-__all__ = ["FakeSlack", "FakeZoom", "SlackRequestSender", "pkce_challenge"]
+from sandbox.fakes import *  # noqa: F401,F403
+from sandbox.fakes import __all__  # noqa: F401
