@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
-BATCH = 200
 CONCURRENCY = 16
 RUN_BUDGET = 50.0  # seconds; the next minute's run picks up what is left
 
@@ -94,7 +93,8 @@ class DigestService:
         try:
             with ThreadPoolExecutor(self._concurrency, thread_name_prefix="zoombot-digest") as pool:
                 while _time.monotonic() - started < budget:
-                    claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=BATCH)
+                    # Small batches, so that other processes share a crowded minute.
+                    claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=self._concurrency * 2)
                     if not claimed:
                         break
                     for outcome in pool.map(self._process_safely, claimed):

@@ -25,6 +25,13 @@ class MovableClock:
         self._frozen: datetime | None = start
         self._lock = threading.Lock()
 
+    @classmethod
+    def ticking_from(cls, start: datetime) -> "MovableClock":
+        """A clock that reads `start` now and then moves with real time (for rate windows)."""
+        clock = cls()
+        clock._offset = start - datetime.now(timezone.utc)
+        return clock
+
     def now(self) -> datetime:
         with self._lock:
             if self._frozen is not None:

@@ -1,6 +1,9 @@
-"""One bot process for the multi-process tests: hammer every grant, run the sweep, report.
+"""One bot process for the multi-process tests, with the bot's settings in the environment.
 
-Run as `python -m tests.pg_worker GO_FILE THREADS` with the bot's settings in the environment.
+    python -m tests.pg_worker GO_FILE THREADS refresh   hammer every grant, run the sweep
+    python -m tests.pg_worker GO_FILE THREADS digest    run the digest minute job
+
+Each prints a JSON line when ready, waits for GO_FILE, works, and prints a JSON report.
 """
 from __future__ import annotations
 
@@ -16,8 +19,17 @@ from settings import load_settings
 
 def main() -> int:
     go_file, threads = Path(sys.argv[1]), int(sys.argv[2])
+    mode = sys.argv[3] if len(sys.argv) > 3 else "refresh"
     runtime = create_runtime(load_settings(), create_tables=False, start_scheduler=False)
     services = runtime.services
+    if mode == "digest":
+        print(json.dumps({"ready": True}), flush=True)
+        while not go_file.exists():
+            time.sleep(0.01)
+        report = services.digests.run_due()
+        runtime.close()
+        print(json.dumps({"sent": report.sent, "duplicate": report.duplicate, "retry": report.retry}), flush=True)
+        return 0
     ids = [grant.id for grant in services.grants.all_active()]
     print(json.dumps({"ready": True}), flush=True)
     while not go_file.exists():

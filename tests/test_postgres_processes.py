@@ -83,3 +83,38 @@ def test_three_processes_refresh_each_expired_grant_exactly_once(postgres_url, z
     assert zoom.refresh_count == GRANTS
     assert len(zoom.refresh_calls) == GRANTS, "a refresh token was presented twice"
     assert len(set(zoom.refresh_calls)) == GRANTS
+
+
+def test_three_processes_send_each_due_digest_exactly_once(postgres_url, zoom, slack, tmp_path):
+    from collections import Counter
+    from datetime import datetime, timezone
+
+    from tests.seeding import seed_users
+
+    env = bot_env(postgres_url, zoom, slack, Fernet.generate_key().decode())
+    runtime = create_runtime(load_settings(env, env_file=Path("/nonexistent")), create_tables=False, start_scheduler=False)
+    now = datetime.now(timezone.utc)
+    try:
+        users = seed_users(runtime.services, zoom, slack, 60, now=now, digest_due=now - timedelta(minutes=1),
+                           meeting_at=now + timedelta(minutes=30), tz="UTC")
+    finally:
+        runtime.close()
+    zoom.api_delay = 0.02
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "tests.pg_worker", str(go), "4", "digest"], cwd=ROOT,
+                         env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(PROCESSES)
+    ]
+    for proc in procs:
+        assert json.loads(proc.stdout.readline()) == {"ready": True}
+    go.touch()
+    reports = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    assert sum(r["sent"] for r in reports) == 60, reports
+    assert sum(1 for r in reports if r["sent"]) >= 2, f"one process did all the work: {reports}"
+    per_user = Counter(m["channel"] for m in slack.messages if "Your Zoom meetings today" in str(m.get("blocks")))
+    assert set(per_user) == set(users) and set(per_user.values()) == {1}

@@ -270,6 +270,13 @@ class FakeZoom(FakeServer):
             self._meetings[email].append(_Meeting(data, start_time.astimezone(dt_timezone.utc)))
             return dict(data)
 
+    def remove_meeting(self, email: str, meeting_id: int) -> bool:
+        """Delete a meeting (as when its host cancels it); True if there was one."""
+        with self._lock:
+            before = len(self._meetings.get(email, []))
+            self._meetings[email] = [m for m in self._meetings.get(email, []) if m.data["id"] != meeting_id]
+            return len(self._meetings[email]) < before
+
     def issue_tokens(self, email: str) -> dict[str, Any]:
         """Create a grant for ``email`` without the browser dance; returns the /oauth/token body."""
         with self._lock:
