@@ -5,10 +5,11 @@ from slack_bolt import App
 
 from services.container import Services
 
-from . import actions, commands, events
+from . import actions, commands, events, home
 
 
 def register_listeners(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    home.register(app, services)
