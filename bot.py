@@ -65,7 +65,7 @@ class StartupError(Exception):
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client with Slack's retry handlers on: a 429 waits its Retry-After."""
     return WebClient(
-        token=token or settings.slack_bot_token,
+        token=token,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=[
@@ -139,8 +139,8 @@ def create_runtime(
         now=now,
     )
     api = ZoomApi(http, api_url=settings.zoom_api_url)
-    client = slack_client(settings)
-    notifier = Notifier(lambda _team_id: client)
+    workspaces = _workspaces(settings, db, cipher, create_tables=create_tables)
+    notifier = Notifier(workspaces.client_for)
     background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombot-bg")
     connect = ConnectService(
         grants=grants, states=states, oauth=oauth, api=api, clock=now, cipher=cipher, public_url=settings.public_url
@@ -161,7 +161,7 @@ def create_runtime(
     prefs = PrefsStore(db)
     timezones = TimezoneDirectory(clock=now)
     meetings = MeetingService(grants, tokens, api)
-    client_for_team = lambda _team_id: client  # noqa: E731 - one workspace: one bot token
+    client_for_team = workspaces.client_for
     digests = DigestService(
         prefs=prefs, grants=grants, meetings=meetings, timezones=timezones, notifier=notifier,
         connect=connect, client_for_team=client_for_team, clock=now,
@@ -183,6 +183,7 @@ def create_runtime(
         digests=digests,
         reminders=reminders,
         client_for_team=client_for_team,
+        workspaces=workspaces,
         notifier=notifier,
         background=background,
     )
@@ -193,7 +194,8 @@ def create_runtime(
     bolt_logger.addFilter(_DropClientTokenWarning())
     listeners = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="zoombot-listener")
     bolt = App(
-        client=client,
+        client=workspaces.app_client,
+        oauth_settings=workspaces.oauth_settings,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,  # auth.test on the first request, not at import
         process_before_response=False,
@@ -223,6 +225,28 @@ def create_runtime(
         runtime._closers.append(lambda: scheduler.shutdown(wait=True))
     runtime._closers.append(stopping.set)
     return runtime
+
+
+def _workspaces(settings: Settings, db: Any, cipher: Any, *, create_tables: bool) -> Any:
+    """One bot token, or (with SLACK_CLIENT_ID/SECRET) every workspace's own, from its installation."""
+    from services.workspaces import Workspaces, oauth_settings_for
+
+    make_client = lambda token: slack_client(settings, token)  # noqa: E731
+    if not settings.distributed:
+        return Workspaces(make_client=make_client, bot_token=settings.slack_bot_token)
+    from storage.installations import slack_stores
+
+    assert settings.slack_client_id and settings.slack_client_secret
+    inner, installations, state_store = slack_stores(client_id=settings.slack_client_id, engine=db.engine, cipher=cipher)
+    if create_tables:
+        inner.create_tables()
+        state_store.create_tables()
+    oauth = oauth_settings_for(
+        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
+        public_url=settings.public_url, authorization_url=settings.slack_oauth_url,
+        installation_store=installations, state_store=state_store,
+    )
+    return Workspaces(make_client=make_client, installations=installations, oauth_settings=oauth)
 
 
 # -- serving ------------------------------------------------------------------------------
@@ -291,6 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "rotate-key", help="re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEY"
     )
+    sandbox_parser = commands.add_parser(
+        "sandbox", help="try zoombot in a browser on 127.0.0.1, with stand-ins for Slack and Zoom (no accounts)"
+    )
+    sandbox_parser.add_argument("--port", type=int, default=3000, help="the sandbox page's port (0: any free port)")
     args = parser.parse_args(argv)
 
     if args.command == "generate-key":
@@ -298,6 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(Fernet.generate_key().decode("ascii"))
         return 0
+    if args.command == "sandbox":  # it makes its own settings: no .env or accounts needed
+        from sandbox.app import run
+
+        return run(port=args.port)
     settings = _settings_or_exit()
     _configure_logging(settings)
     if args.command == "rotate-key":

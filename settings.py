@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-REQUIRED = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "PUBLIC_URL")
+REQUIRED = ("SLACK_SIGNING_SECRET", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "PUBLIC_URL")
+# One workspace: SLACK_BOT_TOKEN. Any number of workspaces: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET.
+SLACK_CREDENTIALS = "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 
@@ -38,7 +40,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str = field(repr=False)
+    slack_bot_token: str | None = field(repr=False)
     slack_signing_secret: str = field(repr=False)
     zoom_client_id: str
     zoom_client_secret: str = field(repr=False)
@@ -52,8 +54,22 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     token_encryption_key: str | None = field(default=None, repr=False)
     zoom_webhook_secret_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
     web_threads: int = 16
     worker_threads: int = 32
+
+    @property
+    def distributed(self) -> bool:
+        """Installed by many workspaces through Slack's OAuth, rather than one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
+    def slack_oauth_url(self) -> str:
+        """Slack's "Add to Slack" consent page, beside its Web API."""
+        base = self.slack_api_url.rstrip("/")
+        base = base[: -len("/api")] if base.endswith("/api") else base
+        return base + "/oauth/v2/authorize"
 
     @property
     def redirect_uri(self) -> str:
@@ -62,8 +78,8 @@ class Settings:
     @property
     def secrets(self) -> list[str]:
         """Values that must never be printed (for the log redactor)."""
-        values = [self.slack_bot_token, self.slack_signing_secret, self.zoom_client_secret]
-        values += [v for v in (self.zoom_webhook_secret_token,) if v]
+        values = [self.slack_signing_secret, self.zoom_client_secret]
+        values += [v for v in (self.slack_bot_token, self.zoom_webhook_secret_token, self.slack_client_secret) if v]
         if self.token_encryption_key:
             values += [k.strip() for k in self.token_encryption_key.split(",") if k.strip()]
         return values
@@ -92,6 +108,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
 
     missing = [name for name in REQUIRED if not get(name)]
     invalid: list[str] = []
+    if not get("SLACK_BOT_TOKEN") and not (get("SLACK_CLIENT_ID") and get("SLACK_CLIENT_SECRET")):
+        missing.insert(0, SLACK_CREDENTIALS)
+    if get("SLACK_BOT_TOKEN") and (get("SLACK_CLIENT_ID") or get("SLACK_CLIENT_SECRET")):
+        invalid.append(
+            "set SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "for any number of workspaces, not both"
+        )
 
     def url(name: str, default: str, *, trailing_slash: bool = False) -> str:
         value = get(name) or default
@@ -132,7 +155,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         invalid.append("DATABASE_URL must be an SQLAlchemy URL such as sqlite:///zoombot.db or postgresql+psycopg://user@host/db")
 
     settings = Settings(
-        slack_bot_token=get("SLACK_BOT_TOKEN") or "",
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET") or "",
         zoom_client_id=get("ZOOM_CLIENT_ID") or "",
         zoom_client_secret=get("ZOOM_CLIENT_SECRET") or "",

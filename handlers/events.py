@@ -18,6 +18,7 @@ def register(app: App, services: Services) -> None:
         grants = services.grants.delete_team(team_id=team_id)
         states = services.states.delete_team(team_id=team_id)
         services.prefs.delete_team(team_id=team_id)
+        services.workspaces.forget(team_id=team_id, enterprise_id=enterprise_id or "")
         log.info("%s: deleted %d grant(s) and %d pending authorization(s) of team %s", why, grants, states, team_id)
 
     @app.event("app_uninstalled")

@@ -22,6 +22,7 @@ from .meetings import MeetingService
 from .notify import Notifier
 from .people import TimezoneDirectory
 from .reminders import ReminderService
+from .workspaces import Workspaces
 from .tokens import TokenManager
 
 
@@ -43,5 +44,6 @@ class Services:
     prefs: PrefsStore
     digests: DigestService
     reminders: ReminderService
-    client_for_team: Callable[[str], WebClient]
+    client_for_team: Callable[..., WebClient]
+    workspaces: Workspaces
     sweep: Any = None  # jobs.refresh.RefreshSweep, set by bot.py once built

@@ -219,7 +219,11 @@ class DigestService:
         now = self._clock()
         changed = 0
         for prefs in self._prefs.stale_timezones(older_than=now - older_than, limit=limit):
-            client = self._client_for_team(prefs.team_id)
+            try:
+                client = self._client_for_team(prefs.team_id)
+            except LookupError:  # the workspace removed the app; its data is being deleted
+                self._prefs.touch_timezone(prefs.id, now=now)
+                continue
             tz_name = self._timezones.lookup(client, team_id=prefs.team_id, user_id=prefs.slack_user_id, fallback=prefs.tz, fresh=True).key
             if tz_name == prefs.tz:
                 self._prefs.touch_timezone(prefs.id, now=now)

@@ -42,7 +42,20 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path):
 def test_every_missing_setting_is_named(tmp_path):
     with pytest.raises(SettingsError) as caught:
         load_settings({"ZOOM_CLIENT_ID": "x"}, env_file=tmp_path / "none")
-    assert caught.value.missing == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ZOOM_CLIENT_SECRET", "PUBLIC_URL"]
+    assert caught.value.missing == [
+        "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)", "SLACK_SIGNING_SECRET", "ZOOM_CLIENT_SECRET", "PUBLIC_URL",
+    ]
+
+
+def test_client_id_and_secret_stand_in_for_a_bot_token(tmp_path):
+    env = {k: v for k, v in GOOD.items() if k != "SLACK_BOT_TOKEN"}
+    settings = load_settings({**env, "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "cs-secret-value"}, env_file=tmp_path / "none")
+    assert settings.distributed and settings.slack_bot_token is None
+    assert settings.slack_oauth_url == "https://slack.com/oauth/v2/authorize"
+    assert "cs-secret-value" not in repr(settings)
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**env, "SLACK_CLIENT_ID": "111.222"}, env_file=tmp_path / "none")
+    assert "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)" in caught.value.missing
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,16 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
     def slack_events() -> Response:
         return slack_handler.handle(request)
 
+    if services.workspaces.distributed:
+        # "Add to Slack": Bolt's OAuth flow, with its installation and state stores.
+        @web.get("/slack/install")
+        def slack_install() -> Response:
+            return slack_handler.handle(request)
+
+        @web.get("/slack/oauth_redirect")
+        def slack_oauth_redirect() -> Response:
+            return slack_handler.handle(request)
+
     @web.get("/zoom/oauth/callback")
     def zoom_callback() -> tuple[str, int, dict[str, str]]:
         def arg(name: str) -> str | None:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, TypeVar
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from ._server import Clock, FakeServer, SlidingWindow
 
@@ -123,6 +123,14 @@ class FakeSlack(FakeServer):
         super().__init__("fake_slack", clock)
         self.bot_token = bot_token
         self.team_id = team_id
+        # Every workspace that installed the app, by bot token; OAuth installs add more.
+        self._tokens: dict[str, str] = {bot_token: team_id}
+        self.oauth_client: tuple[str, str] | None = None  # (client_id, client_secret)
+        self._install_codes: dict[str, tuple[str, str, str]] = {}
+        self._install_as: tuple[str, str] | None = None
+        self.installs: list[dict[str, Any]] = []
+        # (team of the token used, method, channel or user) for every authorised call.
+        self.token_uses: list[tuple[str, str, str]] = []
         self.api_delay = 0.0
         self.post_ceiling_per_second: int | None = None
         self.per_channel_per_second: int | None = None
@@ -154,6 +162,7 @@ class FakeSlack(FakeServer):
         self.app.add_url_rule(
             "/api/<method>", view_func=self._dispatch, methods=["GET", "POST"]
         )
+        self.app.add_url_rule("/oauth/v2/authorize", view_func=self._oauth_authorize, methods=["GET"])
         self.app.add_url_rule(
             "/response/<response_id>", view_func=self._post_response, methods=["POST"]
         )
@@ -195,6 +204,17 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._users[user_id] = user
         return copy.deepcopy(user)
+
+    def install_as(self, team_id: str, user_id: str) -> None:
+        """Make the next "Add to Slack" consent install the app into `team_id`, by `user_id`."""
+        with self._lock:
+            self._install_as = (team_id, user_id)
+
+    def revoke_team(self, team_id: str) -> None:
+        """Invalidate every bot token of a workspace (as when the app is uninstalled)."""
+        with self._lock:
+            for token in [t for t, team in self._tokens.items() if team == team_id]:
+                del self._tokens[token]
 
     def rate_limit_next(self, method: str, n: int = 1, retry_after: str | None = "1") -> None:
         """Answer the next ``n`` calls of Web API ``method`` with 429 ratelimited."""
@@ -338,6 +358,8 @@ class FakeSlack(FakeServer):
     # ----------------------------------------------------------------- Web API
     def _dispatch(self, method: str) -> Response:
         params, body_error = self._decode_params()
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         form_token = params.pop("token", None)
         with self._lock:
             self.calls.append((method, copy.deepcopy(params)))
@@ -349,6 +371,9 @@ class FakeSlack(FakeServer):
         auth_error = self._auth_error(form_token)
         if auth_error:
             return _fail(auth_error)
+        with self._lock:
+            target = str(params.get("channel") or params.get("user") or params.get("user_id") or "")
+            self.token_uses.append((self._team(), method, target))
         limited = self._rate_limited(method, params)
         if limited is not None:
             return limited
@@ -382,10 +407,66 @@ class FakeSlack(FakeServer):
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 return "not_authed" if not token.strip() else "invalid_auth"
-            return None if secrets.compare_digest(token.strip(), self.bot_token) else "invalid_auth"
+            return self._accept(token.strip())
         if form_token is None or form_token == "":
             return "not_authed"
-        return None if secrets.compare_digest(form_token, self.bot_token) else "invalid_auth"
+        return self._accept(form_token)
+
+    def _accept(self, token: str) -> str | None:
+        with self._lock:
+            team = next((t for known, t in self._tokens.items() if secrets.compare_digest(known, token)), None)
+        if team is None:
+            return "invalid_auth"
+        g.fake_slack_team = team
+        return None
+
+    def _team(self) -> str:
+        """The workspace whose token authorised the current request."""
+        return getattr(g, "fake_slack_team", self.team_id)
+
+    def _member(self, user_id: str) -> dict[str, Any] | None:
+        """A user of the calling workspace (call under the lock): others are invisible."""
+        user = self._users.get(user_id)
+        return user if user is not None and user["team_id"] == self._team() else None
+
+    def _oauth_authorize(self) -> Response:
+        args = request.args
+        if self.oauth_client is None or args.get("client_id") != self.oauth_client[0]:
+            return Response("invalid_client_id", status=400)
+        redirect_uri, state = args.get("redirect_uri"), args.get("state", "")
+        if not redirect_uri:
+            return Response("bad_redirect_uri", status=400)
+        with self._lock:
+            if self._install_as is None:
+                return Response("no workspace to install into: call install_as()", status=400)
+            code = "slackcode_" + secrets.token_urlsafe(16)
+            self._install_codes[code] = (*self._install_as, redirect_uri)
+        sep = "&" if "?" in redirect_uri else "?"
+        from urllib.parse import urlencode
+
+        return Response(status=302, headers={"Location": f"{redirect_uri}{sep}{urlencode({'code': code, 'state': state})}"})
+
+    def _oauth_access(self, params: dict[str, Any]) -> Response:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        if request.authorization is not None:
+            client_id, client_secret = request.authorization.username, request.authorization.password
+        if self.oauth_client is None or (client_id, client_secret) != self.oauth_client:
+            return _fail("invalid_client_id")
+        with self._lock:
+            entry = self._install_codes.pop(str(params.get("code") or ""), None)
+            if entry is None:
+                return _fail("invalid_code")
+            team_id, user_id, _redirect = entry
+            token = f"xoxb-{team_id}-" + secrets.token_urlsafe(18)
+            self._tokens[token] = team_id
+            self.installs.append({"team_id": team_id, "user_id": user_id})
+        return _json({
+            "ok": True, "app_id": APP_ID, "authed_user": {"id": user_id},
+            "scope": "commands,chat:write,im:write,users:read", "token_type": "bot",
+            "access_token": token, "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": f"Team {team_id}"}, "enterprise": None,
+            "is_enterprise_install": False,
+        })
 
     def _rate_limited(self, method: str, params: dict[str, Any]) -> Response | None:
         with self._lock:
@@ -420,7 +501,7 @@ class FakeSlack(FakeServer):
     def _resolve_channel(self, channel: str) -> str | None:
         """Channel id a message lands in, or None for an unknown user (call under the lock)."""
         if channel[:1] in ("U", "W"):
-            return self._dm_id(channel) if channel in self._users else None
+            return self._dm_id(channel) if self._member(channel) is not None else None
         return channel
 
     def _next_ts(self) -> str:
@@ -462,7 +543,7 @@ class FakeSlack(FakeServer):
                 "url": "https://testteam.slack.com/",
                 "team": "Test Team",
                 "user": "zoombot",
-                "team_id": self.team_id,
+                "team_id": self._team(),
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
@@ -471,7 +552,7 @@ class FakeSlack(FakeServer):
 
     def _users_info(self, params: dict[str, Any]) -> Response:
         with self._lock:
-            user = self._users.get(str(params.get("user", "")))
+            user = self._member(str(params.get("user", "")))
             if user is None:
                 return _fail("user_not_found")
             return _json({"ok": True, "user": copy.deepcopy(user)})
@@ -497,6 +578,7 @@ class FakeSlack(FakeServer):
                     "blocks": params.get("blocks"),
                     "ts": ts,
                     "thread_ts": params.get("thread_ts"),
+                    "team": self._team(),
                 }
             )
             self._changed()
