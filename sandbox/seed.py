@@ -24,14 +24,14 @@ STANDUP_ID = 81234567890
 
 @dataclass(frozen=True)
 class PlannedMeeting:
-    day: int  # days from today, in the demo person's zone
+    workday: int  # 0 = the first working day from today on (today, on a weekday), 1 = the next...
     at: time
     minutes: int
     topic: str
     agenda: str = ""
 
 
-WEEK: tuple[PlannedMeeting, ...] = (
+WORK_WEEK: tuple[PlannedMeeting, ...] = (
     PlannedMeeting(0, time(8, 0), 15, "Breakfast sync with the Berlin office"),
     PlannedMeeting(0, time(14, 30), 60, "Design review", "Walk through the new onboarding flow"),
     PlannedMeeting(1, time(11, 0), 30, "1:1 with Sam", "Career goals, and the Q3 roadmap"),
@@ -43,9 +43,8 @@ WEEK: tuple[PlannedMeeting, ...] = (
     PlannedMeeting(2, time(12, 30), 45, "Lunch & learn: Block Kit in practice"),
     PlannedMeeting(3, time(15, 0), 45, "Interview: Senior Backend Engineer", "Panel: Priya, Sam, Dana."),
     PlannedMeeting(4, time(16, 0), 60, "Team retro", "What went well, what we change next sprint."),
-    PlannedMeeting(5, time(10, 30), 30, "Weekend on-call handover"),
-    PlannedMeeting(6, time(18, 0), 60, "Book club: The Mythical Man-Month"),
 )
+WEEKEND = PlannedMeeting(0, time(18, 0), 60, "Book club: The Mythical Man-Month")
 
 
 def zone_or_utc(name: str | None) -> ZoneInfo:
@@ -72,8 +71,9 @@ def add_demo_slack_user(slack: FakeSlack, tz: ZoneInfo, *, now: datetime) -> Non
 def seed_week(zoom: FakeZoom, tz: ZoneInfo, *, now: datetime) -> int:
     """The demo Zoom user and their meetings for today and the next six days, in `tz`.
 
-    Weekdays get a recurring standup; one meeting is under way right now, so the list shows
-    "happening now". Returns the number of meetings scheduled.
+    Working days get a recurring standup and the week's meetings, the weekend a book club, and
+    one meeting is under way right now, so the list shows "happening now". Returns the number
+    of meetings scheduled.
     """
     zoom.add_user(DEMO_EMAIL, first_name=DEMO_FIRST_NAME, last_name=DEMO_LAST_NAME, timezone=tz.key)
     today = now.astimezone(tz).date()
@@ -89,12 +89,16 @@ def seed_week(zoom: FakeZoom, tz: ZoneInfo, *, now: datetime) -> int:
         )
         count += 1
 
-    for offset in range(7):
-        day = today + timedelta(days=offset)
-        if day.weekday() < 5:
-            add(day, time(9, 30), 15, "Standup", meeting_id=STANDUP_ID, recurring=True)
-    for planned in WEEK:
-        add(today + timedelta(days=planned.day), planned.at, planned.minutes, planned.topic, planned.agenda)
-    started = (now - timedelta(minutes=10)).astimezone(tz).replace(second=0, microsecond=0)
+    week = [today + timedelta(days=offset) for offset in range(7)]  # the span of `/zoom meetings`
+    workdays = [day for day in week if day.weekday() < 5]  # always five of them
+    for day in workdays:
+        add(day, time(9, 30), 15, "Standup", meeting_id=STANDUP_ID, recurring=True)
+    for planned in WORK_WEEK:
+        add(workdays[planned.workday], planned.at, planned.minutes, planned.topic, planned.agenda)
+    weekend = next(day for day in week if day.weekday() >= 5)
+    add(weekend, WEEKEND.at, WEEKEND.minutes, WEEKEND.topic)
+    # Under way now, and today (just after midnight it starts at midnight, not yesterday).
+    midnight = datetime.combine(today, time(0), tzinfo=tz)
+    started = max(now - timedelta(minutes=10), midnight).astimezone(tz).replace(second=0, microsecond=0)
     add(started.date(), started.time(), 45, "Customer call: Acme Corp", "Renewal, and their SSO question")
     return count

@@ -2,12 +2,13 @@
 what the bot answered (acks) and what reached the fake Slack (response_url posts, chat.*)."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from .fakes import FakeSlack
 
@@ -97,6 +98,12 @@ class Transcript:
             return copy.deepcopy(entry) if entry else None
 
     # -- reading ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No sync while inside: what is added here lands before what the bot posts meanwhile."""
+        with self._syncing:
+            yield
+
     def sync(self) -> None:
         """Take in new response_url posts, chat.postMessage/postEphemeral and chat.update."""
         with self._syncing:

@@ -91,7 +91,11 @@ def server_error_page() -> Page:
 
 
 def render(page: Page) -> str:
-    """The HTML of a page. Titles are ours; any dynamic part was escaped by the caller."""
+    """The HTML of a page. Titles are ours; any dynamic part was escaped by the caller.
+
+    Self-contained (inline CSS, no scripts, images or fonts) so that the callback's policy,
+    `default-src 'none'; style-src 'unsafe-inline'`, holds; laid out for a phone first.
+    """
     mark = "&#10003;" if page.ok else "!"
     tone = "ok" if page.ok else "warn"
     return f"""<!doctype html>
@@ -105,29 +109,36 @@ def render(page: Page) -> str:
   :root {{ color-scheme: light dark; }}
   body {{ margin: 0; font: 16px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, sans-serif;
          background: #f4f5f7; color: #1d1c1d; display: flex; min-height: 100vh; align-items: center;
-         justify-content: center; }}
-  main {{ background: #fff; max-width: 28rem; width: calc(100% - 2rem); margin: 1rem; padding: 2rem;
-         border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }}
-  .brand {{ font-weight: 700; color: #2d8cff; letter-spacing: .02em; margin: 0 0 1.25rem; }}
-  .mark {{ width: 2.5rem; height: 2.5rem; border-radius: 50%; display: flex; align-items: center;
-          justify-content: center; font-weight: 700; font-size: 1.25rem; color: #fff; }}
+         justify-content: center; -webkit-text-size-adjust: 100%; }}
+  main {{ background: #fff; max-width: 28rem; width: calc(100% - 2rem); margin: 1rem; padding: 1.75rem 1.75rem 1.5rem;
+         border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.12); border-top: 4px solid #2d8cff; }}
+  .brand {{ display: flex; align-items: center; gap: .5rem; font-weight: 700; color: #2d8cff; margin: 0 0 1.25rem; }}
+  .logo {{ width: 1.5rem; height: 1.5rem; border-radius: 6px; background: #2d8cff; color: #fff; font-weight: 800;
+          display: inline-flex; align-items: center; justify-content: center; font-size: .9rem; }}
+  .title {{ display: flex; align-items: center; gap: .75rem; margin: 0 0 .75rem; }}
+  .mark {{ flex: 0 0 2.25rem; height: 2.25rem; border-radius: 50%; display: flex; align-items: center;
+          justify-content: center; font-weight: 700; font-size: 1.15rem; color: #fff; }}
   .ok {{ background: #2eb67d; }} .warn {{ background: #e8912d; }}
-  h1 {{ font-size: 1.35rem; margin: 1rem 0 .5rem; }}
-  p {{ margin: .5rem 0; }} .next {{ color: #616061; }}
-  code {{ background: #f0f0f0; padding: .1rem .3rem; border-radius: 4px; font-size: .95em; }}
+  h1 {{ font-size: 1.35rem; line-height: 1.25; margin: 0; }}
+  p {{ margin: .5rem 0; overflow-wrap: anywhere; }}
+  .next {{ margin-top: 1.25rem; padding: .75rem 1rem; border-radius: 8px; background: #f4f8ff; color: #30343b; }}
+  .next-label {{ display: block; font-size: .75rem; font-weight: 700; letter-spacing: .06em; text-transform: uppercase;
+                color: #5c6470; margin-bottom: .15rem; }}
+  code {{ background: #e9edf3; padding: .1rem .35rem; border-radius: 4px; font-size: .92em; white-space: nowrap; }}
+  footer {{ margin-top: 1.25rem; font-size: .8rem; color: #8a8d91; }}
   @media (prefers-color-scheme: dark) {{
     body {{ background: #1a1d21; color: #e8e8e8; }} main {{ background: #222529; box-shadow: none; }}
-    .next {{ color: #ababad; }} code {{ background: #35373b; }}
+    .next {{ background: #2b3038; color: #d8dadd; }} .next-label {{ color: #a7adb5; }} code {{ background: #3a3f47; }}
   }}
 </style>
 </head>
 <body>
 <main>
-  <p class="brand">zoombot</p>
-  <div class="mark {tone}" aria-hidden="true">{mark}</div>
-  <h1>{escape(page.title)}</h1>
+  <p class="brand"><span class="logo" aria-hidden="true">z</span>zoombot</p>
+  <div class="title"><div class="mark {tone}" aria-hidden="true">{mark}</div><h1>{escape(page.title)}</h1></div>
   <p>{page.message}</p>
-  <p class="next">{page.next_step}</p>
+  <p class="next"><span class="next-label">What to do next</span>{page.next_step}</p>
+  <footer>zoombot puts your Zoom meetings in Slack.</footer>
 </main>
 </body>
 </html>
