@@ -13,7 +13,6 @@ import logging
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Sequence
@@ -21,11 +20,6 @@ from typing import Any, Callable, Sequence
 from flask import Flask
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from settings import Settings, SettingsError, load_settings
 
@@ -43,6 +37,8 @@ class Runtime:
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         while self._closers:
             closer = self._closers.pop()
             try:
@@ -64,16 +60,9 @@ class StartupError(Exception):
 
 def slack_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Web API client with Slack's retry handlers on: a 429 waits its Retry-After."""
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=10),
-            ServerErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+    from services.slack_client import make_slack_client
+
+    return make_slack_client(settings.slack_api_url, token)
 
 
 def create_runtime(
@@ -96,6 +85,8 @@ def create_runtime(
     from services.meetings import MeetingService
     from services.notify import Notifier
     from services.digest import DigestService
+    from services.logs import ContextExecutor
+    from services.metrics import observe_zoom
     from services.people import TimezoneDirectory
     from services.reminders import ReminderService
     from services.tokens import TokenManager
@@ -117,8 +108,13 @@ def create_runtime(
         raise StartupError(str(exc)) from None
 
     db = Database.from_url(settings.database_url, pool_size=max(5, settings.web_threads))
-    if create_tables:
-        db.create_all()
+    if create_tables:  # False: the caller (a test) has prepared the schema itself
+        from storage.migrate import pending, upgrade_to_head
+
+        if settings.auto_migrate:
+            upgrade_to_head(db.engine)  # one SELECT when already at head; a lock when not
+        elif pending(db.engine):
+            raise StartupError("the database needs migrating: run python bot.py migrate")
     grants = GrantStore(db, cipher)
     try:
         grants.check_decryptable()
@@ -127,7 +123,7 @@ def create_runtime(
     states = OAuthStateStore(db, cipher, lifetime=OAUTH_STATE_LIFETIME)
 
     http = ZoomHttp(new_session(pool_size=settings.worker_threads + settings.web_threads), sleep=sleep,
-                     now=lambda: now().timestamp())
+                     now=lambda: now().timestamp(), observe=observe_zoom)
     oauth = ZoomOAuth(
         ZoomOAuthConfig(
             client_id=settings.zoom_client_id,
@@ -139,9 +135,9 @@ def create_runtime(
         now=now,
     )
     api = ZoomApi(http, api_url=settings.zoom_api_url)
-    workspaces = _workspaces(settings, db, cipher, create_tables=create_tables)
+    workspaces = _workspaces(settings, db, cipher)
     notifier = Notifier(workspaces.client_for)
-    background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="zoombot-bg")
+    background = ContextExecutor(max_workers=4, thread_name_prefix="zoombot-bg")
     connect = ConnectService(
         grants=grants, states=states, oauth=oauth, api=api, clock=now, cipher=cipher, public_url=settings.public_url
     )
@@ -162,9 +158,10 @@ def create_runtime(
     timezones = TimezoneDirectory(clock=now)
     meetings = MeetingService(grants, tokens, api)
     client_for_team = workspaces.client_for
+    stopping = threading.Event()  # set first on shutdown: jobs stop taking new work
     digests = DigestService(
         prefs=prefs, grants=grants, meetings=meetings, timezones=timezones, notifier=notifier,
-        connect=connect, client_for_team=client_for_team, clock=now,
+        connect=connect, client_for_team=client_for_team, clock=now, stop=stopping,
     )
     reminders = ReminderService(prefs=prefs, meetings=meetings, notifier=notifier, clock=now)
     services = Services(
@@ -192,7 +189,7 @@ def create_runtime(
     # default of 5 threads would queue the 6th slow Zoom call behind the first five.
     bolt_logger = logging.getLogger("zoombot.bolt")
     bolt_logger.addFilter(_DropClientTokenWarning())
-    listeners = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="zoombot-listener")
+    listeners = ContextExecutor(max_workers=settings.worker_threads, thread_name_prefix="zoombot-listener")
     bolt = App(
         client=workspaces.app_client,
         oauth_settings=workspaces.oauth_settings,
@@ -206,7 +203,6 @@ def create_runtime(
     web = create_web_app(bolt, services)
 
     runtime = Runtime(settings=settings, web=web, bolt=bolt, services=services)
-    stopping = threading.Event()
     sweep = RefreshSweep(grants, tokens, clock=now, sleep=sleep, stop=stopping)
     services.sweep = sweep
     runtime._closers.append(db.dispose)
@@ -224,10 +220,11 @@ def create_runtime(
         scheduler.start()
         runtime._closers.append(lambda: scheduler.shutdown(wait=True))
     runtime._closers.append(stopping.set)
+    _RUNNING.append(runtime)
     return runtime
 
 
-def _workspaces(settings: Settings, db: Any, cipher: Any, *, create_tables: bool) -> Any:
+def _workspaces(settings: Settings, db: Any, cipher: Any) -> Any:
     """One bot token, or (with SLACK_CLIENT_ID/SECRET) every workspace's own, from its installation."""
     from services.workspaces import Workspaces, oauth_settings_for
 
@@ -237,10 +234,8 @@ def _workspaces(settings: Settings, db: Any, cipher: Any, *, create_tables: bool
     from storage.installations import slack_stores
 
     assert settings.slack_client_id and settings.slack_client_secret
-    inner, installations, state_store = slack_stores(client_id=settings.slack_client_id, engine=db.engine, cipher=cipher)
-    if create_tables:
-        inner.create_tables()
-        state_store.create_tables()
+    # Their tables (slack_installations, slack_bots, slack_oauth_states) are in our migrations.
+    _inner, installations, state_store = slack_stores(client_id=settings.slack_client_id, engine=db.engine, cipher=cipher)
     oauth = oauth_settings_for(
         client_id=settings.slack_client_id, client_secret=settings.slack_client_secret,
         public_url=settings.public_url, authorization_url=settings.slack_oauth_url,
@@ -250,6 +245,19 @@ def _workspaces(settings: Settings, db: Any, cipher: Any, *, create_tables: bool
 
 
 # -- serving ------------------------------------------------------------------------------
+
+_RUNNING: list[Runtime] = []
+
+
+def shutdown() -> None:
+    """Stop every runtime of this process: jobs stop taking work, what is in flight finishes.
+
+    gunicorn calls it as each worker exits (after its graceful_timeout for open requests).
+    """
+    while _RUNNING:
+        runtime = _RUNNING.pop()
+        log.info("shutting down: finishing work in flight")
+        runtime.close()
 
 
 def wsgi() -> Flask:
@@ -270,10 +278,11 @@ def serve(settings: Settings) -> int:
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", settings.web_threads)
             self.cfg.set("timeout", 60)
-            self.cfg.set("graceful_timeout", 25)
+            self.cfg.set("graceful_timeout", 20)  # plus shutdown(): within 30 s of SIGTERM
             self.cfg.set("accesslog", None)
             self.cfg.set("control_socket_disable", True)  # several bots may share a home directory
             self.cfg.set("loglevel", settings.log_level.lower())
+            self.cfg.set("worker_exit", lambda _server, _worker: shutdown())
 
         def load(self) -> Flask:
             # Runs in the worker after the fork, so threads and connections belong to it.
@@ -315,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "rotate-key", help="re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEY"
     )
+    commands.add_parser("check", help="check the settings, Slack, Zoom and the database; exit 0 only if all is well")
+    commands.add_parser("migrate", help="apply pending database migrations, print what was done, and exit")
     sandbox_parser = commands.add_parser(
         "sandbox", help="try zoombot in a browser on 127.0.0.1, with stand-ins for Slack and Zoom (no accounts)"
     )
@@ -334,7 +345,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings)
     if args.command == "rotate-key":
         return rotate_key(settings)
+    if args.command == "migrate":
+        return migrate(settings)
+    if args.command == "check":
+        return check(settings)
     return serve(settings)
+
+
+def check(settings: Settings) -> int:
+    """Print a short report of what zoombot depends on; exit status 0 only if all is well."""
+    from services.health import run_checks
+
+    results = run_checks(settings)
+    width = max(len(r.name) for r in results)
+    for result in results:
+        print(f"{'ok  ' if result.ok else 'FAIL'}  {result.name.ljust(width)}  {result.detail}")
+    failed = [r.name for r in results if not r.ok]
+    print("zoombot: all checks passed." if not failed else f"zoombot: {len(failed)} check(s) failed: {', '.join(failed)}.")
+    return 0 if not failed else 1
+
+
+def migrate(settings: Settings) -> int:
+    """Bring the database to the newest schema (safe while other processes do the same)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import current_revision, upgrade_to_head
+
+    try:
+        applied = upgrade_to_head(settings.database_url)
+    except SQLAlchemyError as exc:
+        log.debug("migration failed", exc_info=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"zoombot: migrating the database failed (nothing was changed): {reason}", file=sys.stderr)
+        return 1
+    if applied:
+        print(f"zoombot: applied migration(s) {', '.join(applied)}; the database is at {applied[-1]}.")
+    else:
+        print(f"zoombot: the database is up to date (at {current_revision(settings.database_url)}); nothing to apply.")
+    return 0
 
 
 def rotate_key(settings: Settings) -> int:

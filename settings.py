@@ -17,6 +17,8 @@ REQUIRED = ("SLACK_SIGNING_SECRET", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "PUB
 SLACK_CREDENTIALS = "SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
 
 
 class SettingsError(Exception):
@@ -58,6 +60,8 @@ class Settings:
     slack_client_secret: str | None = field(default=None, repr=False)
     web_threads: int = 16
     worker_threads: int = 32
+    # Apply pending database migrations at start (off: run `python bot.py migrate` yourself).
+    auto_migrate: bool = True
 
     @property
     def distributed(self) -> bool:
@@ -139,6 +143,17 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
             return default
         return number
 
+    def boolean(name: str, default: bool) -> bool:
+        raw = get(name)
+        if raw is None:
+            return default
+        if raw.lower() in TRUE_WORDS:
+            return True
+        if raw.lower() in FALSE_WORDS:
+            return False
+        invalid.append(f"{name} must be true or false (also accepted: 1/0, yes/no)")
+        return default
+
     public_url = ""
     if get("PUBLIC_URL"):
         public_url = url("PUBLIC_URL", "https://zoombot.example.com")
@@ -173,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         zoom_webhook_secret_token=get("ZOOM_WEBHOOK_SECRET_TOKEN"),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
         worker_threads=integer("WORKER_THREADS", 32, 1, 512),
+        auto_migrate=boolean("AUTO_MIGRATE", True),
     )
     if missing or invalid:
         raise SettingsError(missing, invalid)

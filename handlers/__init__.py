@@ -5,10 +5,11 @@ from slack_bolt import App
 
 from services.container import Services
 
-from . import actions, commands, events, home
+from . import actions, commands, events, home, middleware
 
 
 def register_listeners(app: App, services: Services) -> None:
+    middleware.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)

@@ -24,6 +24,7 @@ from blocks.settings import settings_message
 from services.container import Services
 from services.limits import OAUTH_STATE_LIFETIME
 from services.meetings import WINDOW_NAMES, window_for, zone
+from services.metrics import timed_command
 from services.preferences import Parsed, parse_digest, parse_remind
 from services.tokens import NeedsReconnect, NotConnected
 from zoom.errors import ZoomApiError, ZoomUnavailable
@@ -141,7 +142,10 @@ def register(app: App, services: Services) -> None:
     @app.command("/zoom")
     def zoom_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         sub, args = parse(command.get("text"))
-        who = identity(command)
+        with timed_command(sub):
+            dispatch(sub, args, identity(command), ack, respond, client)
+
+    def dispatch(sub: str, args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
         if sub in ("meetings", "list"):
             meetings(args, who, ack, respond, client)
         elif sub == "connect":

@@ -20,6 +20,7 @@ from zoom.errors import ZoomError, ZoomUnavailable
 from .clock import Clock
 from .connect import ConnectService
 from .meetings import MeetingService, window_for, zone
+from .metrics import DIGESTS
 from .notify import Notifier
 from .people import TimezoneDirectory
 from .schedule import LATE_LIMIT, DigestSchedule, local_date_of, next_slot, schedule_of
@@ -27,7 +28,7 @@ from .tokens import NeedsReconnect, NotConnected
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=60)  # a dead process's users are taken over this soon
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 CONCURRENCY = 16
 RUN_BUDGET = 50.0  # seconds; the next minute's run picks up what is left
@@ -71,6 +72,7 @@ class DigestService:
         client_for_team: Callable[[str], WebClient],
         clock: Clock,
         concurrency: int = CONCURRENCY,
+        stop: threading.Event | None = None,
     ) -> None:
         self._prefs = prefs
         self._grants = grants
@@ -81,6 +83,7 @@ class DigestService:
         self._client_for_team = client_for_team
         self._clock = clock
         self._concurrency = concurrency
+        self._stop = stop or threading.Event()
         self._running = threading.Lock()
 
     # -- the minute job ------------------------------------------------------------------
@@ -92,7 +95,7 @@ class DigestService:
         started = _time.monotonic()
         try:
             with ThreadPoolExecutor(self._concurrency, thread_name_prefix="zoombot-digest") as pool:
-                while _time.monotonic() - started < budget:
+                while _time.monotonic() - started < budget and not self._stop.is_set():
                     # Small batches, so that other processes share a crowded minute.
                     claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=self._concurrency * 2)
                     if not claimed:
@@ -107,11 +110,13 @@ class DigestService:
 
     def _process_safely(self, prefs: PrefsRecord) -> str:
         try:
-            return self.process(prefs)
+            outcome = self.process(prefs)
         except Exception:
             log.exception("digest for %s/%s failed", prefs.team_id, prefs.slack_user_id)
             self._prefs.retry_digest_at(prefs.id, self._clock() + RETRY_AFTER_FAILURE)
-            return "retry"
+            outcome = "retry"
+        DIGESTS.labels(outcome).inc()
+        return outcome
 
     def process(self, prefs: PrefsRecord) -> str:
         """Handle one claimed user whose digest is due. Returns the outcome's name."""

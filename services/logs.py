@@ -1,12 +1,15 @@
 """Logging setup, with a last line of defence that blanks secrets out of every record."""
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
 import sys
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 # Values that look like credentials even when we do not know them in advance.
 _PATTERNS = [
@@ -53,6 +56,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+            "team_id": getattr(record, "team_id", "-"),
+            "user_id": getattr(record, "user_id", "-"),
         }
         if record.exc_text:
             entry["exception"] = record.exc_text
@@ -64,13 +70,51 @@ def configure_logging(level: str, *, secrets: Iterable[str] = (), fmt: str = "te
     redactor = SecretRedactor(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(redactor)
+    handler.addFilter(ContextFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s %(team_id)s %(user_id)s] %(message)s")
+        )
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    # APScheduler logs every run of every job at INFO: once a minute, per job, per process.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redactor
+
+
+# -- who a log line is about ------------------------------------------------------------
+_REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("zoombot_request_id", default="-")
+_TEAM_ID: contextvars.ContextVar[str] = contextvars.ContextVar("zoombot_team_id", default="-")
+_USER_ID: contextvars.ContextVar[str] = contextvars.ContextVar("zoombot_user_id", default="-")
+
+
+def bind(*, request_id: str | None = None, team_id: str | None = None, user_id: str | None = None) -> str:
+    """Name the request (and team and user) that the following log lines are about."""
+    rid = request_id or uuid.uuid4().hex[:12]
+    _REQUEST_ID.set(rid)
+    _TEAM_ID.set(team_id or "-")
+    _USER_ID.set(user_id or "-")
+    return rid
+
+
+class ContextFilter(logging.Filter):
+    """Adds request_id, team_id and user_id to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _REQUEST_ID.get()
+        record.team_id = _TEAM_ID.get()
+        record.user_id = _USER_ID.get()
+        return True
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks keep the submitter's log context (request, team, user)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:  # type: ignore[override]
+        context = contextvars.copy_context()
+        return super().submit(context.run, fn, *args, **kwargs)

@@ -11,6 +11,7 @@ from zoom.errors import ZoomError
 
 from .clock import Clock
 from .meetings import MeetingService, MeetingWindow, zone
+from .metrics import REMINDERS
 from .notify import Notifier
 from .tokens import NeedsReconnect, NotConnected
 
@@ -66,6 +67,7 @@ class ReminderService:
             )
             if self._notifier.dm(team_id=due.prefs.team_id, user_id=due.prefs.slack_user_id, message=message):
                 sent += 1
+                REMINDERS.inc()
             else:
                 self._prefs.reminder_failed(due.id)
         return sent

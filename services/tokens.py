@@ -17,6 +17,7 @@ from zoom.errors import GrantRevoked, InvalidAccessToken, ZoomUnavailable
 from zoom.oauth import ZoomOAuth
 
 from .clock import Clock
+from .metrics import REFRESHES
 from .limits import REFRESH_MARGIN, REFRESH_RETRY_BASE, REFRESH_RETRY_MAX
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,19 @@ class TokenManager:
             except GrantRevoked as exc:
                 log.warning("zoom refused the refresh token of grant %s (%s); marking it for reconnect", grant_id, exc.error)
                 dead = locked.mark_needs_reconnect()
+                REFRESHES.labels("dead").inc()
             except ZoomUnavailable as exc:
                 # Raised only after the transaction commits, so the postponement is kept.
                 delay = min(REFRESH_RETRY_MAX, REFRESH_RETRY_BASE * (2 ** min(locked.failures, 8)))
                 locked.postpone(now + delay)
                 transient = exc
+                REFRESHES.labels("postponed").inc()
             else:
                 # Saved (and committed as the lock is released) before anyone uses them.
                 updated = locked.save_tokens(
                     NewTokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)
                 )
+                REFRESHES.labels("refreshed").inc()
                 log.info("refreshed zoom grant %s; valid until %s", grant_id, tokens.expires_at.isoformat())
         if transient is not None:
             raise transient

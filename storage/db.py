@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +75,6 @@ class Database:
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
         return cls(create_db_engine(url, pool_size=pool_size))
-
-    def create_all(self) -> None:
-        """Create missing tables (development and tests; production runs migrations)."""
-        Base.metadata.create_all(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

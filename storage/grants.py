@@ -178,6 +178,11 @@ class GrantStore:
                     changed += 1
                 last_id = rows[-1].id
 
+    def count_by_status(self) -> dict[str, int]:
+        with self._db.session() as session:
+            rows = session.execute(select(ZoomGrant.status, func.count(ZoomGrant.id)).group_by(ZoomGrant.status))
+            return {status: int(count) for status, count in rows}
+
     def count(self) -> int:
         with self._db.session() as session:
             return int(session.scalar(select(func.count(ZoomGrant.id))) or 0)

@@ -48,9 +48,18 @@ def resolve_keys(setting: str | None, database_url: str) -> list[str]:
         return [path.read_text(encoding="ascii").strip()]
     key = Fernet.generate_key().decode("ascii")
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written aside, then linked into place: several workers starting at once agree on
+    # one key, and nobody ever reads a half-written file.
+    draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(key + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return [path.read_text(encoding="ascii").strip()]
+    finally:
+        draft.unlink(missing_ok=True)
     log.warning(
         "created a token encryption key in %s (mode 0600). Back it up with the database: "
         "without it the stored Zoom tokens cannot be read. Set TOKEN_ENCRYPTION_KEY to manage it yourself.",

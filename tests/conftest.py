@@ -61,19 +61,31 @@ def sender(bot: BotServer, slack: FakeSlack) -> SlackRequestSender:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A clean PostgreSQL database, from ZOOMBOT_TEST_POSTGRES_URL. Where that is set the
-    tests run (and fail if the server is down); where it is not, they are skipped."""
+def empty_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database, from ZOOMBOT_TEST_POSTGRES_URL: every table dropped,
+    alembic_version and slack_sdk's too. Where that is set the tests run (and fail if the
+    server is down); where it is not, they are skipped."""
     import os
 
     url = os.environ.get("ZOOMBOT_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("ZOOMBOT_TEST_POSTGRES_URL is not set")
+    from sqlalchemy import MetaData
+
     from storage.db import Database
-    from storage.models import Base
 
     db = Database.from_url(url)
-    Base.metadata.drop_all(db.engine)
-    Base.metadata.create_all(db.engine)
+    everything = MetaData()
+    everything.reflect(db.engine)
+    everything.drop_all(db.engine)
     db.dispose()
     yield url
+
+
+@pytest.fixture
+def postgres_url(empty_postgres_url: str) -> Iterator[str]:
+    """A clean PostgreSQL database at the newest migration (see empty_postgres_url)."""
+    from storage.migrate import upgrade_to_head
+
+    upgrade_to_head(empty_postgres_url)
+    yield empty_postgres_url

@@ -8,10 +8,10 @@ from storage.grants import NewTokens
 
 def seed_users(services, zoom, slack, count: int, *, now: datetime, team_id: str = "T0TEAM1",
                expires_in: timedelta = timedelta(minutes=50), digest_due: datetime | None = None,
-               meeting_at: datetime | None = None, tz: str = "America/New_York") -> list[str]:
+               meeting_at: datetime | None = None, tz: str = "America/New_York", start: int = 0) -> list[str]:
     """`count` users connected to their own Zoom users; returns their Slack ids."""
     ids = []
-    for index in range(count):
+    for index in range(start, start + count):
         user_id = f"U{index:06d}"
         email = f"user{index}@example.com"
         slack.add_user(user_id, name=f"user{index}", tz=tz, team_id=team_id)

@@ -58,7 +58,7 @@ def start_bot(tmp_path: Path, zoom, slack, extra: dict[str, str]) -> tuple[subpr
         try:
             if requests.get(url + "/healthz", timeout=1).status_code == 200:
                 return proc, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.05)
     proc.kill()
     raise AssertionError("bot did not become healthy:\n" + (proc.communicate()[0] or ""))

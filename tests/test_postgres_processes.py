@@ -37,6 +37,33 @@ def bot_env(postgres_url: str, zoom, slack, key: str) -> dict[str, str]:
     }
 
 
+def run_workers(env: dict[str, str], tmp_path: Path, mode: str) -> list[dict]:
+    """PROCESSES bot processes, started together, each doing `mode`; their JSON reports."""
+    go = tmp_path / f"go-{mode}"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.pg_worker", str(go), "4", mode],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    try:
+        for proc in procs:
+            assert json.loads(proc.stdout.readline()) == {"ready": True}
+        go.touch()  # all at once
+        reports = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=180)
+            assert proc.returncode == 0, err
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+        return reports
+    finally:
+        for proc in procs:  # never leave a worker waiting for a go that will not come
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
 def seed_expired_grants(env: dict[str, str], zoom, count: int) -> None:
     runtime = create_runtime(load_settings(env, env_file=Path("/nonexistent")), create_tables=False, start_scheduler=False)
     try:
@@ -62,22 +89,7 @@ def test_three_processes_refresh_each_expired_grant_exactly_once(postgres_url, z
     env = bot_env(postgres_url, zoom, slack, Fernet.generate_key().decode())
     seed_expired_grants(env, zoom, GRANTS)
     zoom.token_delay = 0.05  # a refresh takes a moment, as at Zoom: racers overlap
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.pg_worker", str(go), "4"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    for proc in procs:
-        assert json.loads(proc.stdout.readline()) == {"ready": True}
-    go.touch()
-    reports = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=180)
-        assert proc.returncode == 0, err
-        reports.append(json.loads(out.strip().splitlines()[-1]))
+    reports = run_workers(env, tmp_path, "refresh")
     assert all(r["errors"] == 0 for r in reports), reports
     assert sum(r["ok"] for r in reports) == PROCESSES * 4 * GRANTS
     assert zoom.refresh_count == GRANTS
@@ -100,20 +112,7 @@ def test_three_processes_send_each_due_digest_exactly_once(postgres_url, zoom, s
     finally:
         runtime.close()
     zoom.api_delay = 0.02
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "tests.pg_worker", str(go), "4", "digest"], cwd=ROOT,
-                         env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(PROCESSES)
-    ]
-    for proc in procs:
-        assert json.loads(proc.stdout.readline()) == {"ready": True}
-    go.touch()
-    reports = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=180)
-        assert proc.returncode == 0, err
-        reports.append(json.loads(out.strip().splitlines()[-1]))
+    reports = run_workers(env, tmp_path, "digest")
     assert sum(r["sent"] for r in reports) == 60, reports
     assert sum(1 for r in reports if r["sent"]) >= 2, f"one process did all the work: {reports}"
     per_user = Counter(m["channel"] for m in slack.messages if "Your Zoom meetings today" in str(m.get("blocks")))

@@ -10,6 +10,9 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from blocks.account import connected_message
 from services.connect import CallbackResult
 from services.container import Services
+from services.logs import bind
+from services.metrics import GrantsCollector
+from services.metrics import render as render_metrics
 
 from .pages import PAGES, connected_page, link_expired_page, not_found_page, render, server_error_page
 from .webhook import create_webhook_blueprint
@@ -87,6 +90,17 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
+
+    grants_gauge = GrantsCollector(services.grants.count_by_status)
+
+    @web.get("/metrics")
+    def metrics() -> tuple[bytes, int, dict[str, str]]:
+        body, content_type = render_metrics([grants_gauge])
+        return body, 200, {"Content-Type": content_type}
+
+    @web.before_request
+    def name_the_request() -> None:
+        bind()  # a request id for the log lines of the callback, webhook and health routes
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -75,6 +75,7 @@ class ZoomApi:
         response = self._http.request(
             "GET",
             self._base + path,
+            endpoint=path.lstrip("/"),
             params=params,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )

@@ -82,25 +82,32 @@ class ZoomHttp:
         *,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
+        observe: Callable[[str, int | None], None] | None = None,
         max_retries: int = MAX_RATE_LIMIT_RETRIES,
         max_wait: float = MAX_RETRY_WAIT,
     ) -> None:
         self.session = session or new_session()
         self._sleep = sleep
         self._now = now
+        self._observe = observe
         self._max_retries = max_retries
         self._max_wait = max_wait
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Send one request; retry only on 429. Raises ZoomUnavailable on network errors."""
+    def request(self, method: str, url: str, *, endpoint: str = "other", **kwargs: Any) -> requests.Response:
+        """Send one request; retry only on 429. Raises ZoomUnavailable on network errors.
+
+        `endpoint` names the call for the `observe` hook (metrics), without ids.
+        """
         kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
         attempt = 0
         while True:
             try:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
+                self._report(endpoint, None)
                 # The exception text can carry the URL but never a header or body.
                 raise ZoomUnavailable(f"Zoom could not be reached ({type(exc).__name__})") from None
+            self._report(endpoint, response.status_code)
             if response.status_code != 429:
                 return response
             wait = parse_retry_after(response.headers.get("Retry-After"), now=self._now())
@@ -111,6 +118,11 @@ class ZoomHttp:
             attempt += 1
             log.info("zoom rate limited: waiting %.2fs (attempt %d, %s)", wait, attempt, _path_of(url))
             self._sleep(wait)
+
+
+    def _report(self, endpoint: str, status: int | None) -> None:
+        if self._observe is not None:
+            self._observe(endpoint, status)
 
 
 def _path_of(url: str) -> str:

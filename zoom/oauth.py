@@ -86,7 +86,7 @@ class ZoomOAuth:
     def revoke(self, access_token: str) -> bool:
         """Revoke a grant at Zoom. True when Zoom confirmed or the token was already dead."""
         response = self._http.request(
-            "POST", f"{self._base}/oauth/revoke", data={"token": access_token}, auth=self._auth()
+            "POST", f"{self._base}/oauth/revoke", endpoint="oauth/revoke", data={"token": access_token}, auth=self._auth()
         )
         if response.status_code == 200:
             return True
@@ -100,7 +100,7 @@ class ZoomOAuth:
     def _token_request(self, form: dict[str, str]) -> TokenSet:
         started = self._now()
         response = self._http.request(
-            "POST", f"{self._base}/oauth/token", data=form, auth=self._auth()
+            "POST", f"{self._base}/oauth/token", endpoint="oauth/token", data=form, auth=self._auth()
         )
         if 400 <= response.status_code < 500:
             error, reason = _error_fields(response)
