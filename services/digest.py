@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from blocks.account import reconnect_message
 from blocks.digest import digest_message
 from storage.grants import GrantStore
-from storage.prefs import SENT, SKIPPED, PrefsRecord, PrefsStore
+from storage.prefs import SENDING, SENT, SKIPPED, PrefsRecord, PrefsStore
 from zoom.errors import ZoomError, ZoomUnavailable
 
 from .clock import Clock
@@ -23,15 +23,23 @@ from .meetings import MeetingService, window_for, zone
 from .metrics import DIGESTS
 from .notify import Notifier
 from .people import TimezoneDirectory
+from .slack_client import slack_deadline
 from .schedule import LATE_LIMIT, DigestSchedule, local_date_of, next_slot, schedule_of
 from .tokens import NeedsReconnect, NotConnected
 
 log = logging.getLogger(__name__)
 
+# A digest's sender makes no Slack attempt after SEND_DEADLINE; so a "sending" record older
+# than STALE_SENDING (the deadline, one attempt's timeout, a margin) means its sender died.
+SEND_DEADLINE = timedelta(seconds=60)
+STALE_SENDING = timedelta(seconds=90)
+DIGEST_EVENT = "zoombot_digest"
 LEASE = timedelta(seconds=60)  # a dead process's users are taken over this soon
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
-CONCURRENCY = 16
-RUN_BUDGET = 50.0  # seconds; the next minute's run picks up what is left
+# Digests in flight. A post that Slack answers 429 holds its thread for Retry-After (plus
+# slack_sdk's random second), so it takes this many to keep a 50/s ceiling busy.
+CONCURRENCY = 48
+RUN_BUDGET = 55.0  # seconds of claiming; the in-flight rest takes ~2 s; the next minute's run goes on
 
 
 def schedule_for(prefs: PrefsRecord, tz: str | None = None) -> DigestSchedule:
@@ -95,13 +103,24 @@ class DigestService:
         started = _time.monotonic()
         try:
             with ThreadPoolExecutor(self._concurrency, thread_name_prefix="zoombot-digest") as pool:
-                while _time.monotonic() - started < budget and not self._stop.is_set():
-                    # Small batches, so that other processes share a crowded minute.
-                    claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=self._concurrency * 2)
-                    if not claimed:
+                # Small batches, so that other processes share a crowded minute, topped up as
+                # digests finish: waiting for a whole batch left the pool idle behind the few
+                # posts that sit out a 429 (half of Slack's ceiling, measured in bench/).
+                running: set[Future[str]] = set()
+                exhausted = False
+                while True:
+                    claiming = not exhausted and not self._stop.is_set() and _time.monotonic() - started < budget
+                    if claiming and len(running) <= self._concurrency:
+                        claimed = self._prefs.claim_due_digests(
+                            now=self._clock(), lease=LEASE, limit=self._concurrency * 2 - len(running)
+                        )
+                        exhausted = not claimed
+                        running.update(pool.submit(self._process_safely, prefs) for prefs in claimed)
+                    if not running:
                         break
-                    for outcome in pool.map(self._process_safely, claimed):
-                        report.add(outcome)
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        report.add(future.result())
         finally:
             self._running.release()
         if report.sent or report.late or report.retry:
@@ -163,19 +182,53 @@ class DigestService:
             self._prefs.start_delivery(prefs.id, day_key, now=now, status=SKIPPED)
             self._prefs.advance_digest(prefs.id, next_at=following, tz=tz_name, now=now)
             return "empty"
-        # Recorded before it is sent: a crash after this line loses at most this one
-        # digest, and nothing can ever send a second one for the same day.
+        # Recorded before it is sent, so nothing can ever send a second one for the same day.
         if not self._prefs.start_delivery(prefs.id, day_key, now=now, meetings=len(meetings)):
-            self._prefs.advance_digest(prefs.id, next_at=following, tz=tz_name, now=now)
-            return "duplicate"
+            verdict = self._recover(prefs, day_key, now)
+            if verdict == "wait":
+                self._prefs.retry_digest_at(prefs.id, now + RETRY_AFTER_FAILURE)
+                return "retry"
+            if verdict == "done":
+                self._prefs.advance_digest(prefs.id, next_at=following, tz=tz_name, now=now)
+                return "duplicate"
         message = digest_message(meetings, day=local_day, tz=tz, now=now)
-        if not self._notifier.dm(team_id=prefs.team_id, user_id=prefs.slack_user_id, message=message):
+        metadata = {"event_type": DIGEST_EVENT, "event_payload": {"local_date": day_key}}
+        with slack_deadline(SEND_DEADLINE.total_seconds()):
+            delivered = self._notifier.dm(
+                team_id=prefs.team_id, user_id=prefs.slack_user_id, message=message, metadata=metadata
+            )
+        if not delivered:
             self._prefs.forget_delivery(prefs.id, day_key)
             self._prefs.retry_digest_at(prefs.id, now + RETRY_AFTER_FAILURE)
             return "retry"
         self._prefs.finish_delivery(prefs.id, day_key, status=SENT)
         self._prefs.advance_digest(prefs.id, next_at=following, tz=tz_name, now=now)
         return "sent" if meetings else "empty"
+
+    def _recover(self, prefs: PrefsRecord, day_key: str, now: datetime) -> str:
+        """The day already has a record. "done": it was handled; "wait": its sender may still
+        be at work; "send": its sender died mid-send and Slack has no such message, so this
+        process has taken the day over and sends it."""
+        existing = self._prefs.delivery(prefs.id, day_key)
+        if existing is None or existing[0] != SENDING:
+            return "done"
+        _status, recorded_at = existing
+        if now - recorded_at < STALE_SENDING:
+            return "wait"
+        found = self._notifier.was_sent(
+            team_id=prefs.team_id, user_id=prefs.slack_user_id, event_type=DIGEST_EVENT,
+            key={"local_date": day_key}, since=(recorded_at - timedelta(minutes=1)).timestamp(),
+        )
+        if found is None:
+            return "done"  # Slack cannot tell: at most once wins over at least once
+        if found:
+            self._prefs.finish_delivery(prefs.id, day_key, status=SENT)
+            return "done"
+        if self._prefs.take_over_delivery(prefs.id, day_key, recorded_before=now - STALE_SENDING, now=now):
+            log.info("digest of %s/%s for %s: its sender died before Slack got it; sending it now",
+                     prefs.team_id, prefs.slack_user_id, day_key)
+            return "send"
+        return "done"
 
     def _reconnect_once(self, prefs: PrefsRecord, grant_id: int, following: datetime | None, tz_name: str, now: datetime) -> str:
         if self._grants.claim_reconnect_notice(grant_id, now=now):

@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read"]
+BOT_SCOPES = ["commands", "chat:write", "im:write", "users:read", "im:history"]
 MakeClient = Callable[[str | None], WebClient]
 
 

@@ -167,6 +167,29 @@ class PrefsStore:
         except IntegrityError:
             return False
 
+    def delivery(self, prefs_id: int, local_date: str) -> tuple[str, datetime] | None:
+        """(status, when it was recorded) of the day's digest, if there is one."""
+        with self._db.session() as session:
+            row = session.execute(
+                select(DigestDelivery.status, DigestDelivery.created_at)
+                .where(DigestDelivery.prefs_id == prefs_id)
+                .where(DigestDelivery.local_date == local_date)
+            ).first()
+            return (row[0], row[1]) if row else None
+
+    def take_over_delivery(self, prefs_id: int, local_date: str, *, recorded_before: datetime, now: datetime) -> bool:
+        """Claim a day whose sender died while sending: True for exactly one caller."""
+        with self._db.session() as session:
+            result = session.execute(
+                update(DigestDelivery)
+                .where(DigestDelivery.prefs_id == prefs_id)
+                .where(DigestDelivery.local_date == local_date)
+                .where(DigestDelivery.status == SENDING)
+                .where(DigestDelivery.created_at < recorded_before)
+                .values(created_at=now)
+            )
+            return (result.rowcount or 0) == 1
+
     def finish_delivery(self, prefs_id: int, local_date: str, *, status: str = SENT) -> None:
         with self._db.session() as session:
             session.execute(

@@ -127,15 +127,38 @@ def test_a_run_that_died_after_claiming_is_taken_over_when_its_lease_ends(alice,
     assert len(digests(slack)) == 1
 
 
-def test_a_run_that_died_mid_send_never_sends_twice(alice, bot, zoom, slack, clock):
+def test_a_run_that_died_mid_send_is_finished_once_slack_shows_it_never_arrived(alice, bot, zoom, slack, clock):
     add(zoom, "Standup", MONDAY_0800 + timedelta(hours=1))
     clock.advance(minutes=1)
-    prefs = bot.services.prefs.claim_due_digests(now=clock.now(), lease=timedelta(minutes=5), limit=10)[0]
-    # It had recorded the day's digest and was posting it when it died.
+    prefs = bot.services.prefs.claim_due_digests(now=clock.now(), lease=timedelta(minutes=1), limit=10)[0]
+    # It had recorded the day's digest and died before its post reached Slack.
     assert bot.services.prefs.start_delivery(prefs.id, "2026-12-07", now=clock.now())
-    clock.advance(minutes=6)
-    assert bot.services.digests.run_due().duplicate == 1
+    clock.advance(seconds=61)
+    assert bot.services.digests.run_due().retry == 1  # its sender might still be posting
     assert not digests(slack)
+    clock.advance(seconds=61)
+    assert bot.services.digests.run_due().sent == 1  # Slack has no such message: send it
+    assert len(digests(slack)) == 1
+    clock.advance(minutes=30)
+    bot.services.digests.run_due()
+    assert len(digests(slack)) == 1
+    assert bot.services.prefs.deliveries(prefs.id) == [("2026-12-07", "sent")]
+
+
+def test_a_run_that_died_after_slack_got_the_digest_never_sends_twice(alice, bot, zoom, slack, clock):
+    add(zoom, "Standup", MONDAY_0800 + timedelta(hours=1))
+    clock.advance(minutes=1)
+    prefs = bot.services.prefs.claim_due_digests(now=clock.now(), lease=timedelta(minutes=1), limit=10)[0]
+    assert bot.services.prefs.start_delivery(prefs.id, "2026-12-07", now=clock.now())
+    # ... its post reached Slack, and then the process died before it could say so.
+    assert bot.services.notifier.dm(
+        team_id=slack.team_id, user_id=ALICE, message={"text": "Your Zoom meetings today", "blocks": None},
+        metadata={"event_type": "zoombot_digest", "event_payload": {"local_date": "2026-12-07"}},
+    )
+    clock.advance(minutes=3)
+    assert bot.services.digests.run_due().duplicate == 1
+    assert len([m for m in slack.messages if m["channel"] == ALICE and "Your Zoom meetings today" in all_text(m)]) == 1
+    assert bot.services.prefs.deliveries(prefs.id) == [("2026-12-07", "sent")]
     assert bot.services.prefs.get(team_id=slack.team_id, user_id=ALICE).next_digest_at == MONDAY_0800 + timedelta(days=1)
 
 

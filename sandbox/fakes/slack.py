@@ -157,6 +157,7 @@ class FakeSlack(FakeServer):
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "views.publish": self._views_publish,
         }
         self.app.add_url_rule(
@@ -579,6 +580,7 @@ class FakeSlack(FakeServer):
                     "ts": ts,
                     "thread_ts": params.get("thread_ts"),
                     "team": self._team(),
+                    "metadata": params.get("metadata"),
                 }
             )
             self._changed()
@@ -662,6 +664,22 @@ class FakeSlack(FakeServer):
             return _json({"ok": True, "channel": {"id": self._dm_id(users[0])}})
         group = "G" + "".join(sorted(u[1:] for u in users))[:10]
         return _json({"ok": True, "channel": {"id": group}})
+
+    def _conversations_history(self, params: dict[str, Any]) -> Response:
+        """Messages of a channel the caller's workspace can see, newest first."""
+        channel = str(params.get("channel") or "")
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        with self._lock:
+            found = [
+                {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": m["text"] or "", "ts": m["ts"],
+                 **({"metadata": m["metadata"]} if m.get("metadata") and params.get("include_all_metadata") else {})}
+                for m in self.messages
+                if m["channel_id"] == channel and m.get("team", self._team()) == self._team() and float(m["ts"]) >= oldest
+            ]
+        if not found and channel[:1] != "D":
+            return _fail("channel_not_found")
+        return _json({"ok": True, "messages": list(reversed(found))[:limit], "has_more": False})
 
     def _views_publish(self, params: dict[str, Any]) -> Response:
         user_id, view = params.get("user_id"), params.get("view")
