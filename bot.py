@@ -107,7 +107,7 @@ def create_runtime(
     except EncryptionKeyError as exc:
         raise StartupError(str(exc)) from None
 
-    db = Database.from_url(settings.database_url, pool_size=max(5, settings.web_threads))
+    db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
     if create_tables:  # False: the caller (a test) has prepared the schema itself
         from storage.migrate import pending, upgrade_to_head
 

@@ -58,8 +58,9 @@ class Settings:
     zoom_webhook_secret_token: str | None = field(default=None, repr=False)
     slack_client_id: str | None = None
     slack_client_secret: str | None = field(default=None, repr=False)
+    db_pool_size: int = 8
     web_threads: int = 16
-    worker_threads: int = 32
+    worker_threads: int = 64
     # Apply pending database migrations at start (off: run `python bot.py migrate` yourself).
     auto_migrate: bool = True
 
@@ -186,8 +187,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         slack_api_url=url("SLACK_API_URL", "https://slack.com/api/", trailing_slash=True),
         token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
         zoom_webhook_secret_token=get("ZOOM_WEBHOOK_SECRET_TOKEN"),
+        db_pool_size=integer("DB_POOL_SIZE", 8, 1, 100),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
-        worker_threads=integer("WORKER_THREADS", 32, 1, 512),
+        worker_threads=integer("WORKER_THREADS", 64, 1, 512),
         auto_migrate=boolean("AUTO_MIGRATE", True),
     )
     if missing or invalid:

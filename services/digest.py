@@ -39,6 +39,7 @@ RETRY_AFTER_FAILURE = timedelta(minutes=1)
 # Digests in flight. A post that Slack answers 429 holds its thread for Retry-After (plus
 # slack_sdk's random second), so it takes this many to keep a 50/s ceiling busy.
 CONCURRENCY = 48
+CLAIM_BATCH = 16  # users claimed at a time, so that other processes share a crowded minute
 RUN_BUDGET = 55.0  # seconds of claiming; the in-flight rest takes ~2 s; the next minute's run goes on
 
 
@@ -103,17 +104,16 @@ class DigestService:
         started = _time.monotonic()
         try:
             with ThreadPoolExecutor(self._concurrency, thread_name_prefix="zoombot-digest") as pool:
-                # Small batches, so that other processes share a crowded minute, topped up as
-                # digests finish: waiting for a whole batch left the pool idle behind the few
-                # posts that sit out a 429 (half of Slack's ceiling, measured in bench/).
+                # Small batches, topped up as digests finish: waiting for a whole batch left
+                # the pool idle behind the few posts that sit out a 429 (half of Slack's
+                # ceiling, measured in bench/).
+                batch = min(CLAIM_BATCH, self._concurrency)
                 running: set[Future[str]] = set()
                 exhausted = False
                 while True:
                     claiming = not exhausted and not self._stop.is_set() and _time.monotonic() - started < budget
-                    if claiming and len(running) <= self._concurrency:
-                        claimed = self._prefs.claim_due_digests(
-                            now=self._clock(), lease=LEASE, limit=self._concurrency * 2 - len(running)
-                        )
+                    if claiming and len(running) <= self._concurrency - batch:
+                        claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=batch)
                         exhausted = not claimed
                         running.update(pool.submit(self._process_safely, prefs) for prefs in claimed)
                     if not running:

@@ -30,12 +30,14 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             pool_size=pool_size,
-            max_overflow=pool_size * 2,
+            max_overflow=pool_size,
         )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, pool_recycle=1800
+        # At most 2 x pool_size connections per process: with N processes the database must
+        # allow 2 x N x pool_size (PostgreSQL's default max_connections is 100).
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=60, pool_pre_ping=True, pool_recycle=1800
     )
 
 

@@ -143,9 +143,11 @@ def test_three_replicas_share_the_work_and_survive_a_kill(postgres_url, zoom, sl
                 proc.send_signal(signal.SIGTERM)
         for proc, _port in procs:
             try:
-                proc.communicate(timeout=40)
+                output, _ = proc.communicate(timeout=40)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                output, _ = proc.communicate()
+            print(f"--- bot {proc.pid} (exit {proc.returncode}) ---\n" + (output or "")[-3000:])
 
 
 def signal_group(proc: subprocess.Popen, sig: int) -> None:
