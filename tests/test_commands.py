@@ -89,3 +89,10 @@ def test_healthz_reports_the_database(bot):
     response = requests.get(bot.url + "/healthz", timeout=5)
     assert response.status_code == 200
     assert json.loads(response.text)["database"] == "ok"
+
+
+def test_a_command_whose_text_contains_payload_is_still_understood(sender):
+    # Bolt alone mistakes any form body containing "payload" for an interactivity payload.
+    response, _ = sender.command("payload")
+    assert response.status_code == 200
+    assert "I don't know `payload`" in all_text(response.json())

@@ -14,6 +14,7 @@ from services.logs import bind
 from services.metrics import GrantsCollector
 from services.metrics import render as render_metrics
 
+from .slack_adapter import dispatch
 from .pages import PAGES, connected_page, link_expired_page, not_found_page, render, server_error_page
 from .webhook import create_webhook_blueprint
 
@@ -30,7 +31,7 @@ def create_web_app(bolt_app: App, services: Services) -> Flask:
 
     @web.post("/slack/events")
     def slack_events() -> Response:
-        return slack_handler.handle(request)
+        return dispatch(bolt_app, request)
 
     if services.workspaces.distributed:
         # "Add to Slack": Bolt's OAuth flow, with its installation and state stores.
