@@ -78,7 +78,7 @@ def register(app: App, services: Services) -> None:
         window = window_for(args[0] if args else None, now=services.clock(), tz=tz)
         assert window is not None
         try:
-            found = services.meetings.list_for(window=window, **who)
+            found = services.meetings.list_for(window=window, grant=grant, **who)
         except NotConnected:
             respond(**connect_reply(who))
             return

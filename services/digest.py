@@ -104,15 +104,16 @@ class DigestService:
         started = _time.monotonic()
         try:
             with ThreadPoolExecutor(self._concurrency, thread_name_prefix="zoombot-digest") as pool:
-                # Small batches, topped up as digests finish: waiting for a whole batch left
-                # the pool idle behind the few posts that sit out a 429 (half of Slack's
-                # ceiling, measured in bench/).
+                # Small batches, topped up as digests finish so that every thread stays busy
+                # (one batch waits in the queue): waiting for a whole batch left the pool idle
+                # behind the few posts that sit out a 429 (half of Slack's ceiling, measured
+                # in bench/).
                 batch = min(CLAIM_BATCH, self._concurrency)
                 running: set[Future[str]] = set()
                 exhausted = False
                 while True:
                     claiming = not exhausted and not self._stop.is_set() and _time.monotonic() - started < budget
-                    if claiming and len(running) <= self._concurrency - batch:
+                    if claiming and len(running) <= self._concurrency:
                         claimed = self._prefs.claim_due_digests(now=self._clock(), lease=LEASE, limit=batch)
                         exhausted = not claimed
                         running.update(pool.submit(self._process_safely, prefs) for prefs in claimed)
@@ -166,7 +167,7 @@ class DigestService:
         window = window_for("today", now=due, tz=tz)
         assert window is not None
         try:
-            meetings = self._meetings.list_for(window=window, **who)
+            meetings = self._meetings.list_for(window=window, grant=grant, **who)
         except (NeedsReconnect, NotConnected):
             return self._reconnect_once(prefs, grant.id, following, tz_name, now)
         except ZoomUnavailable as exc:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storage.grants import GrantStore
+from storage.grants import GrantRecord, GrantStore
 from zoom.api import ZoomApi
 from zoom.models import Meeting
 
@@ -78,9 +78,16 @@ class MeetingService:
         self._tokens = tokens
         self._api = api
 
-    def list_for(self, *, team_id: str, user_id: str, window: MeetingWindow, enterprise_id: str = "") -> list[Meeting]:
-        """The user's meetings in `window`, sorted. Raises NotConnected / NeedsReconnect / ZoomError."""
-        grant = self._store.find(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
+    def list_for(
+        self, *, team_id: str, user_id: str, window: MeetingWindow, enterprise_id: str = "", grant: GrantRecord | None = None
+    ) -> list[Meeting]:
+        """The user's meetings in `window`, sorted. Raises NotConnected / NeedsReconnect / ZoomError.
+
+        `grant`: the user's grant as the caller has just read it, to save reading it again (a
+        token refreshed in between costs one 401 and a retry, in with_token).
+        """
+        if grant is None:
+            grant = self._store.find(team_id=team_id, user_id=user_id, enterprise_id=enterprise_id)
         if grant is None:
             raise NotConnected()
         tz_name = str(window.tz.key)
