@@ -11,6 +11,8 @@ SQLAlchemy installation and OAuth state stores, which a later feature uses on th
 """
 from __future__ import annotations
 
+import time
+
 import functools
 import logging
 from contextlib import contextmanager
@@ -30,6 +32,8 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo  # noqa: E
 from alembic.script import ScriptDirectory  # noqa: E402
 from sqlalchemy import MetaData, inspect, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
+
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from .db import IMMEDIATE, create_db_engine  # noqa: E402
 from .models import Base  # noqa: E402
@@ -124,13 +128,22 @@ def upgrade_to_head(target: Engine | str) -> list[str]:
     BEGIN IMMEDIATE) or a database URL. A database made by `create_all()` before there were
     migrations is stamped instead of migrated (and logged).
     """
-    with _engine(target) as engine:
-        with engine.connect() as connection:
-            if not _pending(connection):
-                return []
-        with migration_transaction(engine) as connection:
-            # Read again under the lock: another process may have migrated while we waited.
-            return _upgrade(connection)
+    for attempt in range(5):
+        try:
+            with _engine(target) as engine:
+                with engine.connect() as connection:
+                    if not _pending(connection):
+                        return []
+                with migration_transaction(engine) as connection:
+                    # Read again under the lock: another process may have migrated while we waited.
+                    return _upgrade(connection)
+        except OperationalError as exc:
+            # SQLite answers "database is locked" at once, busy timeout or not, when a brand-new
+            # file is switched to WAL by several processes at the same moment: try again.
+            if "database is locked" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def current_revision(target: Engine | str) -> str | None:
