@@ -15,8 +15,9 @@ def test_app_uninstalled_deletes_the_workspaces_grants_and_states(sender, bot, s
     assert response.status_code == 200
     eventually(lambda: bot.services.grants.find(team_id=slack.team_id, user_id=ALICE) is None)
     assert bot.services.grants.find(team_id="T0OTHER", user_id="U0CAROL") is not None
-    assert bot.services.states.delete_team(team_id=slack.team_id) == 0  # nothing was left
+    # Settings go last; once they are gone, so are the pending authorizations.
     eventually(lambda: bot.services.prefs.get(team_id=slack.team_id, user_id=ALICE) is None)
+    assert bot.services.states.delete_team(team_id=slack.team_id) == 0  # nothing was left
 
 
 def test_tokens_revoked_for_the_bot_deletes_the_workspace(sender, bot, slack):
