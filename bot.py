@@ -1,6 +1,7 @@
 """zoombot: your Zoom meetings in Slack.
 
     python bot.py            serve Slack's requests, Zoom's callback and the scheduler
+                             (a web server and TASK_PROCESSES task processes beside it)
     python bot.py --help     list every subcommand
 
 This module is the composition root: it reads the settings, builds every service once,
@@ -15,13 +16,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Sequence
-
-from flask import Flask
-from slack_bolt import App
-from slack_sdk import WebClient
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # imported where used: gunicorn's arbiter (this module, too) needs none of them
+    from flask import Flask
+    from slack_bolt import App
+    from slack_sdk import WebClient
 
 log = logging.getLogger("zoombot")
 
@@ -72,12 +74,21 @@ def create_runtime(
     sleep: Callable[[float], None] = time.sleep,
     create_tables: bool = True,
     start_scheduler: bool = True,
+    run_tasks: bool = True,
 ) -> Runtime:
-    """Build the whole bot for `settings`. Raises StartupError on a fixable problem."""
+    """Build the whole bot for `settings`. Raises StartupError on a fixable problem.
+
+    `start_scheduler` and `run_tasks` say whether this process also runs the scheduled jobs
+    and a task worker; `python bot.py` gives both to its task processes (TASK_PROCESSES).
+    """
+    from slack_bolt import App
+
     from blocks.account import reconnect_message
     from handlers import register_listeners
+    from handlers.commands import LIST_MEETINGS, meeting_list_task
     from jobs.refresh import RefreshSweep
     from jobs.scheduler import create_scheduler
+    from jobs.tasks import TaskRunner
     from services.clock import utc_now
     from services.connect import ConnectService
     from services.container import Services
@@ -96,6 +107,7 @@ def create_runtime(
     from storage.keys import resolve_keys
     from storage.prefs import PrefsStore
     from storage.states import OAuthStateStore
+    from storage.tasks import TaskStore
     from web.routes import create_web_app
     from zoom.api import ZoomApi
     from zoom.http import ZoomHttp, new_session
@@ -183,6 +195,7 @@ def create_runtime(
         workspaces=workspaces,
         notifier=notifier,
         background=background,
+        tasks=TaskStore(db, cipher),
     )
 
     # Bolt acks on the request thread and finishes each listener on this pool; Bolt's
@@ -209,6 +222,13 @@ def create_runtime(
     runtime._closers.append(lambda: http.session.close())
     runtime._closers.append(lambda: background.shutdown(wait=True))
     runtime._closers.append(lambda: listeners.shutdown(wait=True))
+    if run_tasks:
+        runner = TaskRunner(
+            services.tasks, {LIST_MEETINGS: meeting_list_task(services)}, clock=now, threads=settings.worker_threads
+        )
+        runner.start()
+        services.wake_task_runner = runner.notify
+        runtime._closers.append(runner.close)
     if start_scheduler:
         scheduler = create_scheduler(
             refresh_sweep=sweep.run,
@@ -261,15 +281,41 @@ def shutdown() -> None:
 
 
 def wsgi() -> Flask:
-    """The WSGI app for gunicorn: `gunicorn 'bot:wsgi()'`. Settings come from the environment."""
+    """The WSGI app for gunicorn: `gunicorn 'bot:wsgi()'`. Settings come from the environment.
+
+    With TASK_PROCESSES above 0 the web workers only answer requests: gunicorn.conf.py starts
+    the task processes (`python bot.py work`) that do the rest.
+    """
     settings = _settings_or_exit()
     _configure_logging(settings)
-    return _runtime_or_exit(settings).web
+    does_work = settings.task_processes == 0
+    return _runtime_or_exit(settings, start_scheduler=does_work, run_tasks=does_work).web
 
 
 def serve(settings: Settings) -> int:
-    """Run gunicorn in this process (one worker, many threads) around a runtime."""
+    """Run gunicorn in this process (one worker, many threads) around a runtime, and the task
+    processes beside it (TASK_PROCESSES; with 0 the web worker does their work itself)."""
+    import os
+    import shutil
+    import tempfile
+
     from gunicorn.app.base import BaseApplication
+
+    from jobs.workers import TaskProcesses
+
+    does_work = settings.task_processes == 0
+    task_processes = None if does_work else TaskProcesses(settings.task_processes)
+    metrics_dir = None
+    if task_processes is not None and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics in the web worker must add up the task processes' samples too.
+        metrics_dir = tempfile.mkdtemp(prefix="zoombot-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+    def on_exit(_server: Any) -> None:
+        if task_processes is not None:
+            task_processes.stop()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -283,13 +329,46 @@ def serve(settings: Settings) -> int:
             self.cfg.set("control_socket_disable", True)  # several bots may share a home directory
             self.cfg.set("loglevel", settings.log_level.lower())
             self.cfg.set("worker_exit", lambda _server, _worker: shutdown())
+            self.cfg.set("on_exit", on_exit)
 
         def load(self) -> Flask:
             # Runs in the worker after the fork, so threads and connections belong to it.
-            return _runtime_or_exit(settings).web
+            return _runtime_or_exit(settings, start_scheduler=does_work, run_tasks=does_work).web
 
     log.info("zoombot listening on port %d (public URL %s)", settings.port, settings.public_url)
+    if task_processes is not None:
+        task_processes.start()
     _Server().run()
+    return 0
+
+
+def work(settings: Settings, *, nice: int = 0, supervised: bool = False) -> int:
+    """A task process: the task worker and the scheduled jobs, until SIGTERM or SIGINT; then
+    the tasks in hand are finished and the rest stay queued for the next worker.
+
+    `supervised`: started by serve() (jobs/workers.py), which stops it with SIGTERM. Ctrl-C in
+    a terminal reaches the whole process group, so SIGINT is left to the server; and should
+    the server die without stopping it, it stops itself rather than run on unwatched.
+    """
+    import os
+    import signal
+
+    from jobs.workers import die_with_parent
+
+    if nice:
+        os.nice(nice)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if supervised:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        die_with_parent()
+    else:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runtime = _runtime_or_exit(settings, start_scheduler=True, run_tasks=True)
+    log.info("zoombot task process running (pid %d)", os.getpid())
+    stop.wait()
+    log.info("task process stopping: finishing the tasks in hand")
+    runtime.close()
     return 0
 
 
@@ -302,9 +381,9 @@ def _settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
-def _runtime_or_exit(settings: Settings, *, start_scheduler: bool = True) -> Runtime:
+def _runtime_or_exit(settings: Settings, *, start_scheduler: bool = True, run_tasks: bool = True) -> Runtime:
     try:
-        return create_runtime(settings, start_scheduler=start_scheduler)
+        return create_runtime(settings, start_scheduler=start_scheduler, run_tasks=run_tasks)
     except StartupError as exc:
         print(f"zoombot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -320,6 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bot.py", description="zoombot: your Zoom meetings in Slack.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("serve", help="serve Slack, the Zoom callback and the scheduler (the default)")
+    work_parser = commands.add_parser(
+        "work", help="run a task process only: the work after acks and the scheduled jobs (serve starts these)"
+    )
+    work_parser.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N (0-19)")
+    work_parser.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
     commands.add_parser("generate-key", help="print a new TOKEN_ENCRYPTION_KEY")
     commands.add_parser(
         "rotate-key", help="re-encrypt every stored token with the first key of TOKEN_ENCRYPTION_KEY"
@@ -349,6 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate(settings)
     if args.command == "check":
         return check(settings)
+    if args.command == "work":
+        return work(settings, nice=max(0, min(19, args.nice)), supervised=args.supervised)
     return serve(settings)
 
 

@@ -1,8 +1,10 @@
 """Production gunicorn settings:  gunicorn -c gunicorn.conf.py 'bot:wsgi()'
 
-Each worker builds its own zoombot (Bolt app, database pool, scheduler) after the fork;
-the database decides which process does which job, so workers and replicas need no
-other coordination. WEB_CONCURRENCY (gunicorn's own variable) sets the worker count.
+Each worker builds its own zoombot (Bolt app, database pool) after the fork and only answers
+requests; beside them the arbiter keeps TASK_PROCESSES task processes (`python bot.py work`:
+the work after each ack and the scheduled jobs) running, as `python bot.py` does. The
+database decides which process does which job, so workers and replicas need no other
+coordination. WEB_CONCURRENCY (gunicorn's own variable) sets the worker count.
 """
 import os
 import shutil
@@ -21,10 +23,26 @@ control_socket_disable = True
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/zoombot-metrics")
 
 
+_task_processes = None
+
+
 def on_starting(server):  # type: ignore[no-untyped-def]
+    global _task_processes
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)  # samples of a previous run are stale
     os.makedirs(directory, exist_ok=True)
+    import bot
+    from jobs.workers import TaskProcesses
+
+    settings = bot._settings_or_exit()  # a bad setting stops the start here, with its message
+    if settings.task_processes:
+        _task_processes = TaskProcesses(settings.task_processes)
+        _task_processes.start()
+
+
+def on_exit(server):  # type: ignore[no-untyped-def]
+    if _task_processes is not None:
+        _task_processes.stop()
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -61,6 +61,9 @@ class Settings:
     db_pool_size: int = 8
     web_threads: int = 16
     worker_threads: int = 64
+    # Processes that `python bot.py` starts beside the web server to do the work after acks
+    # (meeting lists) and the scheduled jobs; 0: the web process does it all itself.
+    task_processes: int = 1
     # Apply pending database migrations at start (off: run `python bot.py migrate` yourself).
     auto_migrate: bool = True
 
@@ -190,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         db_pool_size=integer("DB_POOL_SIZE", 8, 1, 100),
         web_threads=integer("WEB_THREADS", 16, 1, 256),
         worker_threads=integer("WORKER_THREADS", 64, 1, 512),
+        task_processes=integer("TASK_PROCESSES", 1, 0, 16),
         auto_migrate=boolean("AUTO_MIGRATE", True),
     )
     if missing or invalid:

@@ -421,9 +421,14 @@ class ServerProcess:
         raise RuntimeError(f"{self.name} was not healthy within {timeout} s:\n{self.log_tail()}")
 
     def worker_pid(self) -> int:
-        """The gunicorn worker (the process that serves and holds the runtime)."""
-        children = children_of(self.process.pid)
+        """The gunicorn worker (the process that answers HTTP)."""
+        children = [pid for pid in children_of(self.process.pid) if not _is_task_process(pid)]
         return children[0] if children else self.process.pid
+
+    def task_pids(self) -> list[int]:
+        """`python bot.py work` processes beside the web server (TASK_PROCESSES): the work
+        after each ack and the scheduled jobs."""
+        return [pid for pid in children_of(self.process.pid) if _is_task_process(pid)]
 
     def pids(self) -> list[int]:
         return [self.process.pid, *children_of(self.process.pid)]
@@ -475,12 +480,23 @@ def run_job(job: str, env: dict[str, str], *, deadline: float, workdir: Path,
     return report
 
 
-def children_of(pid: int) -> list[int]:
+def _is_task_process(pid: int) -> bool:
     try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return []
-    return [int(p) for p in text.split()]
+        return False
+    return b"work" in argv
+
+
+def children_of(pid: int) -> list[int]:
+    """Every child of `pid`, whichever of its threads started it."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found.extend(int(p) for p in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return sorted(found)
 
 
 # -- measuring -----------------------------------------------------------------------------

@@ -46,13 +46,16 @@ def one_round(env: dict[str, str], workdir: Any, idle: float) -> dict[str, Any]:
     bot = start_bot(env, port=free_port(), workdir=workdir)
     try:
         healthy = bot.wait_healthy(timeout=60)
-        peak = {"worker_rss": 0.0, "master_rss": 0.0, "total_rss": 0.0, "total_pss": 0.0}
+        peak = {"worker_rss": 0.0, "master_rss": 0.0, "tasks_rss": 0.0, "total_rss": 0.0, "total_pss": 0.0}
         end = time.monotonic() + idle
         while time.monotonic() < end:
             master, worker = memory_of(bot.process.pid), memory_of(bot.worker_pid())
+            tasks = [memory_of(pid) for pid in bot.task_pids()]
+            tasks_rss, tasks_pss = sum(t["rss"] for t in tasks), sum(t["pss"] for t in tasks)
             sample = {
-                "worker_rss": worker["rss"], "master_rss": master["rss"],
-                "total_rss": worker["rss"] + master["rss"], "total_pss": worker["pss"] + master["pss"],
+                "worker_rss": worker["rss"], "master_rss": master["rss"], "tasks_rss": tasks_rss,
+                "total_rss": worker["rss"] + master["rss"] + tasks_rss,
+                "total_pss": worker["pss"] + master["pss"] + tasks_pss,
             }
             peak = {k: max(peak[k], sample[k]) for k in peak}
             time.sleep(0.5)
@@ -92,7 +95,8 @@ def main() -> int:
                 result = one_round(env, workdir, args.idle)
                 results[size].append(result)
                 print(f"{size} grants, round {round_index + 1}: healthy after {result['start_to_healthy_s']:.2f} s, "
-                      f"RSS worker {result['worker_rss']:.0f} MB, master+worker {result['total_rss']:.0f} MB, "
+                      f"RSS worker {result['worker_rss']:.0f} MB, task processes {result['tasks_rss']:.0f} MB, "
+                      f"all {result['total_rss']:.0f} MB, "
                       f"PSS {result['total_pss']:.0f} MB", flush=True)
 
     rows, summary = [], {}
@@ -103,13 +107,13 @@ def main() -> int:
         s["ok"] = s["total_rss"] < RSS_BAR_MB and s["start_to_healthy_s"] < START_BAR_S
         summary[size] = s
         rows.append([f"{size:,}", s["start_to_healthy_s"], s["max_start_to_healthy_s"], s["worker_rss"],
-                     s["master_rss"], s["total_rss"], s["total_pss"],
+                     s["master_rss"], s["tasks_rss"], s["total_rss"], s["total_pss"],
                      f"RSS {verdict(s['total_rss'] < RSS_BAR_MB)}, start {verdict(s['start_to_healthy_s'] < START_BAR_S)}"])
     print()
     print(f"Footprint of an idle python bot.py on {'postgres' if args.postgres else 'sqlite'} "
           f"(medians of {args.rounds} rounds; MB; seconds)")
-    print(table(["grants", "start to healthy", "slowest start", "worker RSS", "master RSS", "master+worker RSS",
-                 "master+worker PSS", "bars"], rows))
+    print(table(["grants", "start to healthy", "slowest start", "web worker RSS", "master RSS", "task process RSS",
+                 "all processes RSS", "all processes PSS", "bars"], rows))
     path = write_results("footprint", {"settings": vars(args), "results": results, "summary": summary})
     print(f"\nwrote {path}")
     return 0

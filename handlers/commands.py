@@ -1,7 +1,9 @@
 """`/zoom` and its subcommands: parse, call a service, reply.
 
 Anything that needs Zoom is answered through the response_url after an immediate ack,
-so Slack's 3-second limit holds however slow Zoom is.
+so Slack's 3-second limit holds however slow Zoom is. `/zoom meetings` is the command people
+send most: its ack costs one INSERT (a task), and a task worker makes and posts the list
+(`meeting_list_task`), so no amount of list-making can slow the next ack.
 """
 from __future__ import annotations
 
@@ -23,15 +25,18 @@ from blocks.meetings import meeting_list_message
 from blocks.settings import settings_message
 from services.container import Services
 from services.limits import OAUTH_STATE_LIFETIME
+from services.logs import current_request_id
 from services.meetings import WINDOW_NAMES, window_for, zone
 from services.metrics import timed_command
 from services.preferences import Parsed, parse_digest, parse_remind
 from services.tokens import NeedsReconnect, NotConnected
+from storage.tasks import NEEDS_RECONNECT, NOT_CONNECTED, ClaimedTask
 from zoom.errors import ZoomApiError, ZoomUnavailable
 
 log = logging.getLogger(__name__)
 
 Reply = Callable[..., Any]
+LIST_MEETINGS = "meetings.list"
 ZOOM_DOWN = "Zoom isn't answering right now, so I couldn't get your meetings. Please try again in a minute."
 
 
@@ -44,8 +49,6 @@ def parse(text: str | None) -> tuple[str, list[str]]:
 
 
 def register(app: App, services: Services) -> None:
-    lifetime = int(OAUTH_STATE_LIFETIME.total_seconds() // 60)
-
     def identity(command: dict[str, Any]) -> dict[str, str]:
         return {
             "team_id": command.get("team_id") or "",
@@ -54,11 +57,9 @@ def register(app: App, services: Services) -> None:
         }
 
     def connect_reply(who: dict[str, str], *, expired: bool = False) -> dict[str, Any]:
-        url = services.connect.authorize_url(**who)
-        builder = reconnect_message if expired else connect_message
-        return builder(url, lifetime_minutes=lifetime)
+        return _connect_again(services, who, expired=expired)
 
-    def meetings(args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+    def meetings(args: list[str], who: dict[str, str], ack: Ack, response_url: str | None) -> None:
         if len(args) > 1 or (args and args[0] not in WINDOW_NAMES):
             shown = " ".join(args)[:40]
             ack(**problem_message(
@@ -66,38 +67,23 @@ def register(app: App, services: Services) -> None:
                 "`/zoom meetings tomorrow` or `/zoom meetings week`."
             ))
             return
-        grant = services.grants.find(**who)
-        if grant is None:
+        if not response_url:  # Slack always sends one; without it there is nowhere to answer later
+            ack(**problem_message("Slack didn't say where to send your meetings. Please try the command again."))
+            return
+        # One INSERT, so that the ack stays cheap: the list itself is made by a task worker.
+        outcome = services.tasks.enqueue_if_connected(
+            LIST_MEETINGS,
+            {"response_url": response_url, "window": args[0] if args else None, "request_id": current_request_id()},
+            now=services.clock(),
+            **who,
+        )
+        if outcome == NOT_CONNECTED:
             ack(**connect_reply(who))
-            return
-        if not grant.active:
+        elif outcome == NEEDS_RECONNECT:
             ack(**connect_reply(who, expired=True))
-            return
-        ack()
-        tz = services.timezones.lookup(client, team_id=who["team_id"], user_id=who["user_id"])
-        window = window_for(args[0] if args else None, now=services.clock(), tz=tz)
-        assert window is not None
-        try:
-            found = services.meetings.list_for(window=window, grant=grant, **who)
-        except NotConnected:
-            respond(**connect_reply(who))
-            return
-        except NeedsReconnect:
-            respond(**connect_reply(who, expired=True))
-            return
-        except ZoomUnavailable:
-            respond(**problem_message(ZOOM_DOWN))
-            return
-        except ZoomApiError as exc:
-            log.warning("zoom refused the meeting list for %s/%s: %s", who["team_id"], who["user_id"], exc)
-            respond(**problem_message(
-                "Zoom refused to list your meetings. If this keeps happening, `/zoom disconnect` "
-                "and `/zoom connect` again to renew zoombot's permissions."
-            ))
-            return
-        respond(**meeting_list_message(
-            found, window_name=window.name, title=window.title, tz=tz, now=services.clock()
-        ))
+        else:
+            ack()
+            services.wake_task_runner()
 
     def status(who: dict[str, str], ack: Ack) -> None:
         grant = services.grants.find(**who)
@@ -143,11 +129,12 @@ def register(app: App, services: Services) -> None:
     def zoom_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         sub, args = parse(command.get("text"))
         with timed_command(sub):
-            dispatch(sub, args, identity(command), ack, respond, client)
+            dispatch(sub, args, identity(command), ack, respond, client, command.get("response_url"))
 
-    def dispatch(sub: str, args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient) -> None:
+    def dispatch(sub: str, args: list[str], who: dict[str, str], ack: Ack, respond: Respond, client: WebClient,
+                 response_url: str | None) -> None:
         if sub in ("meetings", "list"):
-            meetings(args, who, ack, respond, client)
+            meetings(args, who, ack, response_url)
         elif sub == "connect":
             ack(**connect_reply(who))
         elif sub == "status":
@@ -162,6 +149,51 @@ def register(app: App, services: Services) -> None:
             ack(**help_message())
         else:
             ack(**help_message(unknown=sub))
+
+
+def meeting_list_task(services: Services) -> Callable[[ClaimedTask], None]:
+    """What a task worker does for `/zoom meetings`: fetch the list and post it to the response_url."""
+
+    def run(task: ClaimedTask) -> None:
+        who = {"team_id": task.team_id, "user_id": task.user_id, "enterprise_id": task.enterprise_id}
+        respond = Respond(response_url=task.payload["response_url"])
+        grant = services.grants.find(**who)
+        if grant is None or not grant.active:  # disconnected since the ack
+            respond(**_connect_again(services, who, expired=grant is not None))
+            return
+        client = services.client_for_team(task.team_id, task.enterprise_id)
+        tz = services.timezones.lookup(client, team_id=task.team_id, user_id=task.user_id)
+        window = window_for(task.payload.get("window"), now=services.clock(), tz=tz)
+        assert window is not None
+        try:
+            found = services.meetings.list_for(window=window, grant=grant, **who)
+        except NotConnected:
+            respond(**_connect_again(services, who, expired=False))
+            return
+        except NeedsReconnect:
+            respond(**_connect_again(services, who, expired=True))
+            return
+        except ZoomUnavailable:
+            respond(**problem_message(ZOOM_DOWN))
+            return
+        except ZoomApiError as exc:
+            log.warning("zoom refused the meeting list for %s/%s: %s", task.team_id, task.user_id, exc)
+            respond(**problem_message(
+                "Zoom refused to list your meetings. If this keeps happening, `/zoom disconnect` "
+                "and `/zoom connect` again to renew zoombot's permissions."
+            ))
+            return
+        respond(**meeting_list_message(
+            found, window_name=window.name, title=window.title, tz=tz, now=services.clock()
+        ))
+
+    return run
+
+
+def _connect_again(services: Services, who: dict[str, str], *, expired: bool) -> dict[str, Any]:
+    url = services.connect.authorize_url(**who)
+    builder = reconnect_message if expired else connect_message
+    return builder(url, lifetime_minutes=int(OAUTH_STATE_LIFETIME.total_seconds() // 60))
 
 
 def _code(text: str) -> str:

@@ -12,6 +12,7 @@ from storage.db import Database
 from storage.grants import GrantStore
 from storage.prefs import PrefsStore
 from storage.states import OAuthStateStore
+from storage.tasks import TaskStore
 from zoom.api import ZoomApi
 from zoom.oauth import ZoomOAuth
 
@@ -46,4 +47,7 @@ class Services:
     reminders: ReminderService
     client_for_team: Callable[..., WebClient]
     workspaces: Workspaces
+    tasks: TaskStore
     sweep: Any = None  # jobs.refresh.RefreshSweep, set by bot.py once built
+    # Wakes this process's task worker, if it runs one, when a listener has queued a task.
+    wake_task_runner: Callable[[], None] = lambda: None

@@ -102,6 +102,12 @@ def bind(*, request_id: str | None = None, team_id: str | None = None, user_id: 
     return rid
 
 
+def current_request_id() -> str | None:
+    """The request the current log lines are about, to carry into work done elsewhere."""
+    rid = _REQUEST_ID.get()
+    return None if rid == "-" else rid
+
+
 class ContextFilter(logging.Filter):
     """Adds request_id, team_id and user_id to every record."""
 

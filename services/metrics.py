@@ -20,6 +20,11 @@ ZOOM_CALLS = Counter("zoombot_zoom_api_calls_total", "Requests to Zoom by endpoi
 SLACK_CALLS = Counter("zoombot_slack_api_calls_total", "Slack Web API calls by method and outcome", ["method", "outcome"])
 REFRESHES = Counter("zoombot_token_refreshes_total", "Zoom token refreshes by outcome", ["outcome"])
 DIGESTS = Counter("zoombot_digests_total", "Digest runs per user by outcome", ["outcome"])
+TASKS = Counter("zoombot_tasks_total", "Queued tasks finished, by kind and outcome", ["kind", "outcome"])
+TASK_WAIT_SECONDS = Histogram(
+    "zoombot_task_wait_seconds", "Time from a task's queueing (the ack) to a worker starting it", ["kind"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 120),
+)
 REMINDERS = Counter("zoombot_reminders_sent_total", "Meeting reminders sent")
 
 KNOWN_SUBCOMMANDS = {"", "help", "meetings", "list", "connect", "status", "disconnect", "digest", "remind", "reminders", "reminder"}

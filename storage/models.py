@@ -135,3 +135,26 @@ class Reminder(Base):
     join_url: Mapped[str] = mapped_column(String(3000), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")  # pending | sent | cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Task(Base):
+    """Work a Slack request asked for, done after its ack by a task worker (jobs/tasks.py).
+
+    A row is the promise that the work will be done: it is written before the ack and
+    deleted once the work is finished, so a process that dies in between loses nothing.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_ready", "lease_until", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    enterprise_id: Mapped[str] = mapped_column(String(32), default="", nullable=False)
+    team_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    # Encrypted JSON: it holds a response_url, which lets anyone post to the user for 30 minutes.
+    payload_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # NULL: waiting for a worker; otherwise a worker has it until then (and may be dead after).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -144,3 +144,65 @@ def test_sigterm_finishes_work_in_flight_and_exits_within_30_seconds(tmp_path, z
     assert time.monotonic() - started < 30
     assert proc.returncode == 0, output[-2000:]
     assert "Standup" in all_text(slack.wait_for_response(response_url, timeout=5)[0])
+
+
+def task_processes(server_pid: int) -> list[int]:
+    """The `python bot.py work` children of a `python bot.py` server."""
+    # Each thread's children are listed apart (the server restarts them from a thread).
+    children = [pid for tid in Path(f"/proc/{server_pid}/task").iterdir() for pid in (tid / "children").read_text().split()]
+    return [int(pid) for pid in children if b"work" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_until(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
+
+
+def test_a_dead_task_process_is_replaced_and_a_command_acked_meanwhile_is_answered(tmp_path, zoom, slack):
+    proc, url = start_bot(tmp_path, zoom, slack, {"LOG_LEVEL": "INFO"})
+    try:
+        sender = SlackRequestSender(url, SIGNING_SECRET, slack)
+        connect(sender)
+        zoom.add_meeting(ALICE_EMAIL, topic="Standup", start_time=datetime.now(timezone.utc) + timedelta(hours=1))
+        assert wait_until(lambda: len(task_processes(proc.pid)) == 1, timeout=10)
+        [first] = task_processes(proc.pid)
+        os.kill(first, signal.SIGKILL)
+        assert wait_until(lambda: not running(first), timeout=5)
+
+        response, response_url = sender.command("meetings")  # acked while no task process runs
+
+        assert response.status_code == 200
+        assert "Standup" in all_text(slack.wait_for_response(response_url, timeout=20)[0])
+        [second] = task_processes(proc.pid)
+        assert second != first
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=40)
+    assert f"task process 1 (pid {first}) exited; starting another in 1 s" in output
+    assert proc.returncode == 0, output[-2000:]
+
+
+def test_task_processes_stop_when_their_server_is_killed_outright(tmp_path, zoom, slack):
+    proc, _url = start_bot(tmp_path, zoom, slack, {"LOG_LEVEL": "INFO"})
+    try:
+        assert wait_until(lambda: len(task_processes(proc.pid)) == 1, timeout=10)
+        [task_pid] = task_processes(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)  # the server only: nobody tells its children
+        proc.wait(timeout=10)
+        assert wait_until(lambda: not running(task_pid), timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)

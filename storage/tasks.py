@@ -1,0 +1,158 @@
+"""The task queue: work that a Slack request asked for, kept until it is done.
+
+A listener writes a task and acks; a task worker (jobs/tasks.py, usually in a process of
+its own) claims it, does it and deletes it. Claims are leases: a worker that dies holding
+one loses it when the lease runs out, and another worker takes the task again. Tasks are
+therefore done at least once; the one kind we have (post a meeting list to a response_url)
+is harmless to repeat after a crash.
+
+PostgreSQL: workers claim with FOR UPDATE SKIP LOCKED, so they never wait on each other.
+SQLite: a claim is one short BEGIN IMMEDIATE transaction (the database's write lock).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, or_, select, update
+
+from .crypto import EncryptionKeyError, TokenCipher
+from .db import Database
+from .models import GRANT_ACTIVE, Task, ZoomGrant
+
+log = logging.getLogger(__name__)
+
+QUEUED = "queued"
+NOT_CONNECTED = "not_connected"
+NEEDS_RECONNECT = "needs_reconnect"
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    id: int
+    kind: str
+    enterprise_id: str
+    team_id: str
+    user_id: str
+    payload: dict[str, Any]
+    attempts: int  # including this one
+    created_at: datetime
+
+
+class TaskStore:
+    def __init__(self, db: Database, cipher: TokenCipher) -> None:
+        self._db = db
+        self._cipher = cipher
+
+    def enqueue_if_connected(
+        self, kind: str, payload: dict[str, Any], *, team_id: str, user_id: str, enterprise_id: str = "",
+        now: datetime,
+    ) -> str:
+        """Queue a task for a user with an active Zoom grant, in one statement (this runs
+        before Slack's ack). Returns QUEUED, or why not: NOT_CONNECTED or NEEDS_RECONNECT."""
+        active = (
+            select(ZoomGrant.id)
+            .where(
+                ZoomGrant.enterprise_id == enterprise_id,
+                ZoomGrant.team_id == team_id,
+                ZoomGrant.slack_user_id == user_id,
+                ZoomGrant.status == GRANT_ACTIVE,
+            )
+            .exists()
+        )
+        row = select(
+            literal(kind), literal(enterprise_id), literal(team_id), literal(user_id),
+            literal(self._encrypt(payload)), literal(0), literal(now, Task.created_at.type),
+        ).where(active)
+        statement = insert(Task).from_select(
+            ["kind", "enterprise_id", "team_id", "user_id", "payload_enc", "attempts", "created_at"], row
+        ).returning(Task.id)  # (rowcount of INSERT ... SELECT is not reliable across drivers)
+        with self._db.engine.begin() as connection:
+            queued = connection.execute(statement).first()
+        if queued is not None:
+            return QUEUED
+        with self._db.session() as session:
+            status = session.scalar(
+                select(ZoomGrant.status).where(
+                    ZoomGrant.enterprise_id == enterprise_id,
+                    ZoomGrant.team_id == team_id,
+                    ZoomGrant.slack_user_id == user_id,
+                )
+            )
+        return NOT_CONNECTED if status is None else NEEDS_RECONNECT
+
+    def enqueue(
+        self, kind: str, payload: dict[str, Any], *, team_id: str, user_id: str, enterprise_id: str = "",
+        now: datetime,
+    ) -> int:
+        with self._db.session() as session:
+            task = Task(
+                kind=kind, enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
+                payload_enc=self._encrypt(payload), attempts=0, created_at=now,
+            )
+            session.add(task)
+            session.flush()
+            return task.id
+
+    def any_ready(self, *, now: datetime) -> bool:
+        """A cheap read, so that an idle worker's polling takes no write lock."""
+        with self._db.session() as session:
+            return session.scalar(select(Task.id).where(_ready(now)).limit(1)) is not None
+
+    def claim(self, *, limit: int, lease: timedelta, now: datetime) -> list[ClaimedTask]:
+        """Take up to `limit` tasks nobody holds (oldest first) until `now + lease`."""
+        if limit <= 0:
+            return []
+        with self._db.locking_session() as session:
+            rows = list(
+                session.scalars(
+                    select(Task).where(_ready(now)).order_by(Task.id).limit(limit).with_for_update(skip_locked=True)
+                )
+            )
+            if not rows:
+                return []
+            claimed, unreadable = [], []
+            for row in rows:
+                try:
+                    payload = json.loads(self._cipher.decrypt(row.payload_enc))
+                except EncryptionKeyError:
+                    unreadable.append(row.id)  # written under a key that has been removed since
+                    continue
+                claimed.append(ClaimedTask(
+                    id=row.id, kind=row.kind, enterprise_id=row.enterprise_id, team_id=row.team_id,
+                    user_id=row.user_id, payload=payload, attempts=row.attempts + 1, created_at=row.created_at,
+                ))
+            if unreadable:
+                log.warning("dropped %d task(s) that no current TOKEN_ENCRYPTION_KEY can read", len(unreadable))
+                session.execute(delete(Task).where(Task.id.in_(unreadable)))
+            if claimed:
+                session.execute(
+                    update(Task)
+                    .where(Task.id.in_([task.id for task in claimed]))
+                    .values(lease_until=now + lease, attempts=Task.attempts + 1)
+                )
+            return claimed
+
+    def finish(self, task_id: int) -> None:
+        """Done (or given up on): the task is deleted."""
+        with self._db.session() as session:
+            session.execute(delete(Task).where(Task.id == task_id))
+
+    def release(self, task_id: int, *, retry_at: datetime) -> None:
+        """Not done, to be tried again once `retry_at` has passed (by any worker)."""
+        with self._db.session() as session:
+            session.execute(update(Task).where(Task.id == task_id).values(lease_until=retry_at))
+
+    def count(self) -> int:
+        with self._db.session() as session:
+            return int(session.scalar(select(func.count(Task.id))) or 0)
+
+    def _encrypt(self, payload: dict[str, Any]) -> str:
+        return self._cipher.encrypt(json.dumps(payload, separators=(",", ":")))
+
+
+def _ready(now: datetime) -> Any:
+    return or_(Task.lease_until.is_(None), Task.lease_until < now)
