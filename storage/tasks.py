@@ -11,8 +11,10 @@ SQLite: a claim is one short BEGIN IMMEDIATE transaction (the database's write l
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +49,10 @@ class TaskStore:
     def __init__(self, db: Database, cipher: TokenCipher) -> None:
         self._db = db
         self._cipher = cipher
+        # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in
+        # growing steps (1, 2, 5 ... 100 ms): 16 threads queueing tasks at once made a p99 of
+        # 700 ms. Threads of one process wait their turn here instead, in microseconds.
+        self._writing: Any = threading.Lock() if db.is_sqlite else contextlib.nullcontext()
 
     def enqueue_if_connected(
         self, kind: str, payload: dict[str, Any], *, team_id: str, user_id: str, enterprise_id: str = "",
@@ -59,7 +65,7 @@ class TaskStore:
             "payload": self._encrypt(payload), "created_at": now,
             "enterprise_id": enterprise_id, "team_id": team_id, "user_id": user_id, "active": GRANT_ACTIVE,
         }
-        with self._db.engine.begin() as connection:
+        with self._writing, self._db.engine.begin() as connection:
             queued = connection.execute(_ENQUEUE_IF_CONNECTED, params).first()
         if queued is not None:
             return QUEUED
@@ -99,7 +105,7 @@ class TaskStore:
         if limit <= 0:
             return []
         statement = _CLAIM_SQLITE if self._db.is_sqlite else _CLAIM_POSTGRES
-        with self._db.engine.begin() as connection:
+        with self._writing, self._db.engine.begin() as connection:
             rows = connection.execute(statement, {"now": now, "until": now + lease, "limit": limit}).all()
         claimed, unreadable = [], []
         for row in sorted(rows, key=lambda r: r.id):
@@ -120,12 +126,12 @@ class TaskStore:
     def finish(self, *task_ids: int) -> None:
         """Done (or given up on): the tasks are deleted."""
         if task_ids:
-            with self._db.session() as session:
+            with self._writing, self._db.session() as session:
                 session.execute(delete(Task).where(Task.id.in_(task_ids)))
 
     def release(self, task_id: int, *, retry_at: datetime) -> None:
         """Not done, to be tried again once `retry_at` has passed (by any worker)."""
-        with self._db.session() as session:
+        with self._writing, self._db.session() as session:
             session.execute(update(Task).where(Task.id == task_id).values(lease_until=retry_at))
 
     def count(self) -> int:
