@@ -6,7 +6,7 @@ wrk sends pre-signed slash commands at 16 concurrent connections to three server
 the other in each round (the order rotates): the bare Bolt app (bench/bare_app.py, the floor),
 zoombot on SQLite and zoombot on PostgreSQL, all under the same gunicorn settings. The fakes
 answer at once, so the background work of each command (users.info, the Zoom list, the post to
-the response_url, on the bot's listener pool after the ack) costs only its own CPU; the next
+the response_url, in the bot's task process after the ack) costs only its own CPU; the next
 run starts when that work has drained.
 
 After each 16-connection run, a short run at one connection shows the latency of a single
