@@ -198,17 +198,30 @@ def create_runtime(
         tasks=TaskStore(db, cipher),
     )
 
-    # Bolt acks on the request thread and finishes each listener on this pool; Bolt's
-    # default of 5 threads would queue the 6th slow Zoom call behind the first five.
+    # Listeners run on the request thread and Slack gets its answer when they return
+    # (process_before_response): no hand-off to a pool and no polling for the ack, which Bolt
+    # otherwise does every 10 ms. What a listener does after its ack goes to services.later,
+    # this pool; Bolt's default of 5 threads would queue the 6th slow call behind the first five.
     bolt_logger = logging.getLogger("zoombot.bolt")
     bolt_logger.addFilter(_DropClientTokenWarning())
     listeners = ContextExecutor(max_workers=settings.worker_threads, thread_name_prefix="zoombot-listener")
+
+    def later(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        def run() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - the ack has gone; the log is the only place left
+                log.exception("work after an ack failed")
+
+        listeners.submit(run)
+
+    services.later = later
     bolt = App(
         client=workspaces.app_client,
         oauth_settings=workspaces.oauth_settings,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,  # auth.test on the first request, not at import
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=listeners,
         logger=bolt_logger,
     )

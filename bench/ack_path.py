@@ -82,7 +82,7 @@ def run_wrk(server: ServerProcess, fakes: Fakes, users: list[dict[str, Any]], ar
         "-s", str(BENCH / "slash_commands.lua"), server.url, "--", str(bodies), str(threads),
     ]
     profile = None
-    if args.profile and server.name != "bare" and duration >= args.duration and connections == args.connections:
+    if args.profile and not server.name.startswith("bare") and duration >= args.duration and connections == args.connections:
         profile = args.profile / f"{server.name}-{time.strftime('%H%M%S')}.txt"
     with Profiler(worker, profile, gil=True):
         finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)
@@ -165,6 +165,7 @@ def main() -> int:
 
             bare_env = bot_env(fakes, database_url="sqlite://")
             servers.append(start_bare_app(bare_env, port=free_port(), workdir=workdir))
+            servers.append(start_bare_app(bare_env, port=free_port(), workdir=workdir, inline=True))
             targets = [("zoombot-sqlite", sqlite_url(workdir))]
             if not args.no_postgres:
                 targets.append(("zoombot-postgres", fresh_postgres_url()))
@@ -174,7 +175,7 @@ def main() -> int:
                 servers.append(start_bot(env, port=free_port(), workdir=workdir, name=name))
             for server in servers:
                 server.wait_healthy()
-                run_wrk(server, fakes, users, args, workdir, duration=2, drain=server.name != "bare")  # warm-up
+                run_wrk(server, fakes, users, args, workdir, duration=2, drain=not server.name.startswith("bare"))  # warm-up
 
             runs: dict[str, list[dict[str, Any]]] = {s.name: [] for s in servers}
             light: dict[str, list[dict[str, Any]]] = {s.name: [] for s in servers}
@@ -182,11 +183,11 @@ def main() -> int:
                 order = servers[round_index % len(servers):] + servers[: round_index % len(servers)]
                 for server in order:
                     result = run_wrk(server, fakes, users, args, workdir, duration=args.duration,
-                                     drain=server.name != "bare")
+                                     drain=not server.name.startswith("bare"))
                     runs[server.name].append(result)
                     if args.light_duration > 0:
                         light[server.name].append(run_wrk(server, fakes, users, args, workdir, connections=1,
-                                                          duration=args.light_duration, drain=server.name != "bare"))
+                                                          duration=args.light_duration, drain=not server.name.startswith("bare")))
                     print(f"round {round_index + 1} {server.name}: {result['rps']:.0f} req/s, "
                           f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
                           f"non-2xx {result['non_2xx']}, lists delivered {result['lists_delivered']}; cores busy: "
@@ -211,17 +212,18 @@ def main() -> int:
         one = s.get("one_connection") or {}
         rows.append([
             name, s["rps"], s["p50_ms"], s["p99_ms"], s["non_2xx"] + one.get("non_2xx", 0),
-            "-" if name == "bare" else f"{s['lists_delivered']:,} of {s['requests']:,}",
-            "-" if name == "bare" else s["drain_seconds"],
+            "-" if name.startswith("bare") else f"{s['lists_delivered']:,} of {s['requests']:,}",
+            "-" if name.startswith("bare") else s["drain_seconds"],
             s["web_cpu_ms_per_command"], s["cpu_ms_per_command"], s["ratio"] if name != "bare" else "1 (floor)",
+            s["ratio_vs_inline"],
             one.get("p50_ms", "-"), one.get("p99_ms", "-"),
-            "-" if name == "bare" else f"ratio {verdict(s['ratio_ok'])}, p99 {verdict(s['p99_ok'])}",
+            "-" if name.startswith("bare") else f"ratio {verdict(s['ratio_ok'])}, p99 {verdict(s['p99_ok'])}",
         ])
     print()
     print(f"Ack path: /zoom meetings, {args.connections} connections, {args.rounds} rounds of {args.duration:g} s "
           "(medians; ratio = median of per-round zoombot/bare)")
     print(table(["server", "req/s", "p50 ms", "p99 ms", "non-2xx (all runs)", "lists delivered (16 conn)",
-                 "last list s after load", "ack CPU ms/cmd", "all CPU ms/cmd", "vs bare", "1 conn p50 ms", "1 conn p99 ms", "bars (16 conn)"], rows))
+                 "last list s after load", "ack CPU ms/cmd", "all CPU ms/cmd", "vs bare", "vs bare-inline", "1 conn p50 ms", "1 conn p99 ms", "bars (16 conn)"], rows))
     path = write_results("ack_path", {"settings": vars(args), "runs": runs, "one_connection_runs": light,
                                       "summary": summary})
     print(f"\nwrote {path}")
@@ -230,9 +232,11 @@ def main() -> int:
 
 def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     bare = runs["bare"]
+    inline = runs.get("bare-inline") or bare
     summary = {}
     for name, results in runs.items():
         ratios = [r["rps"] / b["rps"] for r, b in zip(results, bare) if b["rps"]]
+        inline_ratios = [r["rps"] / b["rps"] for r, b in zip(results, inline) if b["rps"]]
         p99 = median(r["p99_ms"] for r in results)
         ratio = median(ratios)
         summary[name] = {
@@ -247,6 +251,7 @@ def summarize(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]
             "web_cpu_ms_per_command": median(r.get("web_cpu_ms_per_command", 0.0) for r in results),
             "ratio": ratio,
             "ratios": ratios,
+            "ratio_vs_inline": median(inline_ratios),
             "ratio_ok": ratio >= RATIO_BAR,
             "p99_ok": p99 < P99_BAR_MS,
         }

@@ -5,6 +5,10 @@
 Same stack and same server as `python bot.py` (Bolt's Flask adapter, gunicorn with one gthread
 worker and the settings of bot.serve()), same listener pool size, none of zoombot's work: no
 database, no Zoom, nothing after the ack. What zoombot costs on top of this is what it adds.
+
+BARE_INLINE=1 runs the listener on the request thread (process_before_response=True, as zoombot
+does) instead of Bolt's default (the listener on the pool, the request thread polling for the
+ack every 10 ms): the stricter floor.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ bolt = App(
     client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
     token_verification_enabled=False,  # as zoombot: auth.test on the first request
     listener_executor=ThreadPoolExecutor(int(os.environ.get("WORKER_THREADS", "32"))),
+    process_before_response=os.environ.get("BARE_INLINE") == "1",
 )
 
 

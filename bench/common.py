@@ -456,9 +456,10 @@ def start_bot(env: dict[str, str], *, port: int, workdir: Path, name: str = "zoo
     return ServerProcess([sys.executable, str(ROOT / "bot.py")], env, port=port, workdir=workdir, name=name)
 
 
-def start_bare_app(env: dict[str, str], *, port: int, workdir: Path) -> ServerProcess:
-    env = {**env, "PORT": str(port)}
-    return ServerProcess([sys.executable, str(BENCH / "bare_app.py")], env, port=port, workdir=workdir, name="bare")
+def start_bare_app(env: dict[str, str], *, port: int, workdir: Path, inline: bool = False) -> ServerProcess:
+    env = {**env, "PORT": str(port), "BARE_INLINE": "1" if inline else "0"}
+    return ServerProcess([sys.executable, str(BENCH / "bare_app.py")], env, port=port, workdir=workdir,
+                         name="bare-inline" if inline else "bare")
 
 
 def run_job(job: str, env: dict[str, str], *, deadline: float, workdir: Path,

@@ -1,7 +1,9 @@
 """`/zoom` and its subcommands: parse, call a service, reply.
 
 Anything that needs Zoom is answered through the response_url after an immediate ack,
-so Slack's 3-second limit holds however slow Zoom is. `/zoom meetings` is the command people
+so Slack's 3-second limit holds however slow Zoom is. Bolt runs each listener on the request
+thread and answers Slack when it returns (process_before_response), so what comes after an
+ack goes to `services.later`, Bolt's listener pool. `/zoom meetings` is the command people
 send most: its ack costs one INSERT (a task), and a task worker makes and posts the list
 (`meeting_list_task`), so no amount of list-making can slow the next ack.
 """
@@ -99,6 +101,9 @@ def register(app: App, services: Services) -> None:
             ack(**disconnected_message(email=None, revoked=False))
             return
         ack()
+        services.later(finish_disconnect, who, respond)
+
+    def finish_disconnect(who: dict[str, str], respond: Respond) -> None:
         grant, revoked = services.connect.disconnect(**who)
         respond(**disconnected_message(email=grant.zoom_email if grant else None, revoked=revoked))
 
@@ -114,6 +119,9 @@ def register(app: App, services: Services) -> None:
             ack(**problem_message(parsed.error))  # nothing is changed
             return
         ack()
+        services.later(finish_settings, parsed, who, respond, client)
+
+    def finish_settings(parsed: Parsed, who: dict[str, str], respond: Respond, client: WebClient) -> None:
         prefs = services.digests.settings_for(client=client, **who)
         if parsed.changes:
             prefs = services.digests.change(**who, **parsed.changes)

@@ -161,10 +161,13 @@ def register(app: App, services: Services) -> None:
             return
         who = Who(team_id=body.get("team_id") or "", user_id=event.get("user") or "", enterprise_id=body.get("enterprise_id") or "")
         if who.team_id and who.user_id:
-            publish_home(services, who, client)
+            services.later(publish_home, services, who, client)  # Slack has its 200 meanwhile
 
     def save_setting(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
+        services.later(apply_setting, body, action, client)
+
+    def apply_setting(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         who = who_clicked(body)
         changes = SETTING_PARSERS[action["action_id"]](action)
         prefs = services.digests.settings_for(client=client, **who.ids())  # made with defaults if new
@@ -180,6 +183,9 @@ def register(app: App, services: Services) -> None:
     @app.action(DISCONNECT_ACTION)
     def disconnect(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        services.later(finish_disconnect, body, client)
+
+    def finish_disconnect(body: dict[str, Any], client: WebClient) -> None:
         who = who_clicked(body)
         grant, revoked = services.connect.disconnect(**who.ids())
         note = None

@@ -51,3 +51,6 @@ class Services:
     sweep: Any = None  # jobs.refresh.RefreshSweep, set by bot.py once built
     # Wakes this process's task worker, if it runs one, when a listener has queued a task.
     wake_task_runner: Callable[[], None] = lambda: None
+    # later(fn, *args): run fn after the listener has returned, i.e. after Slack has its answer
+    # (bot.py: on Bolt's listener pool, errors logged). This default runs it at once.
+    later: Callable[..., None] = lambda fn, *args, **kwargs: fn(*args, **kwargs)

@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 
 COMMANDS = Counter("zoombot_commands_total", "Slash commands handled", ["subcommand"])
 COMMAND_SECONDS = Histogram(
-    "zoombot_command_seconds", "Time to finish a slash command, ack to last reply", ["subcommand"],
+    "zoombot_command_seconds", "Time to answer a slash command (its ack; lists come later, see zoombot_task_wait_seconds)", ["subcommand"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30),
 )
 ZOOM_CALLS = Counter("zoombot_zoom_api_calls_total", "Requests to Zoom by endpoint and outcome", ["endpoint", "outcome"])

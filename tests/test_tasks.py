@@ -195,9 +195,12 @@ def test_a_failing_task_is_retried_then_given_up(store: TaskStore, caplog: pytes
     runner.start()
     try:
         queue(store, 1)
-        for expected in range(1, MAX_ATTEMPTS + 1):
+        for expected in range(1, MAX_ATTEMPTS):
             assert wait_for(lambda: len(attempts) == expected)
-            clock.advance(seconds=11)  # past RETRY_AFTER
+            # Released for a retry 10 s on (RETRY_AFTER), not still held for its 120 s lease:
+            assert wait_for(lambda: store.any_ready(now=clock.now() + timedelta(seconds=11)))
+            clock.advance(seconds=11)
+        assert wait_for(lambda: len(attempts) == MAX_ATTEMPTS)
         assert wait_for(lambda: store.count() == 0)
     finally:
         runner.close()
