@@ -6,7 +6,8 @@
 Settings come from the environment, as for `python bot.py`; the runtime is the bot's own
 (bot.create_runtime) without its scheduler, which this loop stands in for. A run starts at
 the first run's start plus a whole number of intervals, as APScheduler would start it (a
-run still going when the next one is due makes that one skip, as max_instances=1 does).
+run still going when the next one is due makes that one a no-op: for the sweep
+max_instances=1 skips it, for digests the second instance finds the service's lock held).
 The loop ends when no work is left or at BENCH_DEADLINE (epoch seconds). The last line
 printed is a JSON report, with this process's peak resident memory.
 """

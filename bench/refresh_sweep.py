@@ -6,7 +6,8 @@ Each run seeds N connected users whose access tokens expire evenly spread from 1
 from now (all inside the 10-minute sweep window), then runs the bot's refresh sweep
 (RefreshSweep.run) in its own process (bench/job_worker.py), every 4 minutes as the scheduler
 would, until no grant is left to renew. The fake Zoom accepts 20 /oauth/token calls per second
-and answers the others 429 with Retry-After: 1 (a 429 does not consume the refresh token).
+and answers the others 429 with Retry-After: 1 (a 429 does not consume the refresh token); the
+bot is not told that number (its pacer learns it from the 429s).
 
 Checked afterwards, against the fake Zoom's own records:
   refreshed in time  the grant's first successful refresh came before its old token expired
@@ -147,7 +148,7 @@ def main() -> int:
                 print(f"{size} grants, run {round_index + 1}: {result['rate']:.1f}/s over {result['seconds']:.0f} s, "
                       f"{result['late']} late, {result['lost']} lost, {result['used_twice']} used twice, "
                       f"{result['sweeps']} sweeps, {result['postponed']} postponed, "
-                      f"tightest margin {result['min_margin_s']:.0f} s", flush=True)
+                      f"tightest margin {result['min_margin_s']:.0f} s, {result['zoom_429s']} 429s", flush=True)
                 time.sleep(2)
 
     rows, summary = [], {}

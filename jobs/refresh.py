@@ -17,7 +17,7 @@ from zoom.errors import ZoomUnavailable
 
 log = logging.getLogger(__name__)
 
-SWEEP_CONCURRENCY = 8  # parallel refreshes per process; Zoom's 429s pace us beyond that
+SWEEP_CONCURRENCY = 8  # parallel refreshes per process; ZoomHttp's pacer spaces their token calls
 SWEEP_BATCH = 500
 MAX_JITTER = 0.25  # seconds; spreads each worker's first calls so processes don't align
 

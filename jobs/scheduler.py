@@ -41,8 +41,11 @@ def create_scheduler(
         next_run_time=datetime.now(timezone.utc),  # once at start, then every interval
     )
     scheduler.add_job(purge_states, "interval", hours=1, jitter=60, id="purge_states")
-    # At the top of every minute: a digest due at 08:00 goes out before 08:01.
-    scheduler.add_job(digests, "cron", second=0, id="digests", misfire_grace_time=30)
+    # At the top of every minute: a digest due at 08:00 goes out before 08:01. A crowded
+    # minute's run goes on past it (DigestService.run_due); a second instance is allowed so
+    # that the next minute's firing is not refused with a warning: it returns at once, as
+    # the run still going holds the service's lock.
+    scheduler.add_job(digests, "cron", second=0, id="digests", misfire_grace_time=30, max_instances=2)
     scheduler.add_job(reminders, "cron", second=20, id="reminders", misfire_grace_time=30)
     # 100 users a run, every 5 minutes: 28,800 zones re-read a day, within users.info's limits.
     scheduler.add_job(timezones, "interval", minutes=5, jitter=30, id="timezones")

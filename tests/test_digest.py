@@ -223,3 +223,31 @@ def test_changing_the_time_reschedules_today(alice, sender, bot, slack, clock):
     slack.wait_for_response(url)
     prefs = bot.services.prefs.get(team_id=slack.team_id, user_id=ALICE)
     assert prefs.next_digest_at == MONDAY_0800 + timedelta(hours=1, minutes=15)
+
+
+def test_a_run_takes_users_who_fall_due_while_it_runs_and_a_second_run_meanwhile_returns_at_once(bot, zoom, slack, clock):
+    """What lets the minute job run past its minute (jobs/scheduler.py allows a second instance)."""
+    import threading
+
+    from services.digest import DigestService
+    from tests.seeding import seed_users
+
+    s = bot.services
+    first = seed_users(s, zoom, slack, 16, now=clock.now(), digest_due=MONDAY_0800, meeting_at=MONDAY_0800 + timedelta(hours=2))
+    second = seed_users(s, zoom, slack, 12, now=clock.now(), digest_due=MONDAY_0800 + timedelta(minutes=1),
+                        meeting_at=MONDAY_0800 + timedelta(hours=2), start=100)
+    digests = DigestService(prefs=s.prefs, grants=s.grants, meetings=s.meetings, timezones=s.timezones,
+                            notifier=s.notifier, connect=s.connect, client_for_team=s.client_for_team,
+                            clock=s.clock, concurrency=2)  # claims follow the posts, two at a time
+    slack.api_delay = 0.1
+    clock.advance(minutes=1)  # 08:00: only the first sixteen are due
+    reports = []
+    run = threading.Thread(target=lambda: reports.append(digests.run_due()))
+    run.start()
+    eventually(lambda: len(slack.messages) >= 2)
+    idle = digests.run_due()  # the run going on holds the lock: this one does nothing
+    assert (idle.sent, idle.empty, idle.late, idle.retry, idle.duplicate) == (0, 0, 0, 0, 0)
+    clock.advance(minutes=1)  # 08:01, while the run still has users of 08:00 to do
+    run.join(timeout=30)
+    assert reports and reports[0].sent == 28
+    assert sorted(m["channel"] for m in slack.messages) == sorted(first + second)

@@ -4,6 +4,13 @@ Zoom's rate limits are per Zoom account and shared by every app on it, so a 429 
 normal traffic, not a failure: wait as long as Zoom asks (Retry-After comes as seconds
 or as an ISO-8601 datetime, and is sometimes missing) and try again, a bounded number
 of times.
+
+The OAuth endpoints (one host for the whole app, and the refresh sweep's thousands of
+token calls) go through a shared Pacer (pacing.py): a 429 stops every caller until its
+Retry-After moment and sets a pace just under what Zoom accepted, instead of each thread
+waiting on its own and the next burst meeting the next 429. The REST API is not paced:
+its limits are per Zoom account, every user may be in another one, and a URL does not
+say which, so one user's 429 must not slow everyone else's calls.
 """
 from __future__ import annotations
 
@@ -12,10 +19,13 @@ import random
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Hashable
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from pacing import Pacer, PaceTimeout, Pacing
 
 from .errors import ZoomRateLimited, ZoomUnavailable
 
@@ -59,6 +69,15 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
+def oauth_lane(url: str, endpoint: str) -> Hashable | None:
+    """The pacer lane of a request: one per OAuth endpoint and host (the app's own limit);
+    None (not paced) for the REST API, whose limits belong to each user's Zoom account."""
+    if not endpoint.startswith("oauth/"):
+        return None
+    parts = urlsplit(url)
+    return f"zoom {parts.scheme}://{parts.netloc}/{endpoint}"
+
+
 def new_session(pool_size: int = 32) -> requests.Session:
     """A keep-alive session whose pool is big enough for our worker threads."""
     session = requests.Session()
@@ -73,7 +92,8 @@ class ZoomHttp:
     """Sends requests to Zoom through one session, waiting out 429s.
 
     `sleep` and `now` (epoch seconds, for Retry-After datetimes) are injectable so that
-    tests and benchmarks can observe the waits.
+    tests and benchmarks can observe the waits. `pacer` (default: one of its own, sleeping
+    through `sleep`) paces the requests that `lane` gives a key (default: the OAuth ones).
     """
 
     def __init__(
@@ -85,6 +105,8 @@ class ZoomHttp:
         observe: Callable[[str, int | None], None] | None = None,
         max_retries: int = MAX_RATE_LIMIT_RETRIES,
         max_wait: float = MAX_RETRY_WAIT,
+        pacer: Pacing | None = None,
+        lane: Callable[[str, str], Hashable | None] = oauth_lane,
     ) -> None:
         self.session = session or new_session()
         self._sleep = sleep
@@ -92,6 +114,8 @@ class ZoomHttp:
         self._observe = observe
         self._max_retries = max_retries
         self._max_wait = max_wait
+        self._pacer: Pacing = pacer if pacer is not None else Pacer(sleep=sleep)
+        self._lane = lane
 
     def request(self, method: str, url: str, *, endpoint: str = "other", **kwargs: Any) -> requests.Response:
         """Send one request; retry only on 429. Raises ZoomUnavailable on network errors.
@@ -99,8 +123,11 @@ class ZoomHttp:
         `endpoint` names the call for the `observe` hook (metrics), without ids.
         """
         kwargs.setdefault("timeout", (CONNECT_TIMEOUT, READ_TIMEOUT))
+        key = self._lane(url, endpoint)
         attempt = 0
         while True:
+            if key is not None:
+                self._take_turn(key)
             try:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
@@ -109,16 +136,28 @@ class ZoomHttp:
                 raise ZoomUnavailable(f"Zoom could not be reached ({type(exc).__name__})") from None
             self._report(endpoint, response.status_code)
             if response.status_code != 429:
+                if key is not None:
+                    self._pacer.accepted(key)
                 return response
             wait = parse_retry_after(response.headers.get("Retry-After"), now=self._now())
             if wait is None:
                 wait = BACKOFF_BASE * (2**attempt) + random.uniform(0, BACKOFF_BASE)
+            if key is not None:
+                # Every caller of this lane waits with us; the next turn (below) is after it.
+                wait = self._pacer.limited(key, wait)
             if attempt >= self._max_retries or wait > self._max_wait:
                 raise ZoomRateLimited("Zoom is rate limiting us; try again shortly", wait)
             attempt += 1
             log.info("zoom rate limited: waiting %.2fs (attempt %d, %s)", wait, attempt, _path_of(url))
-            self._sleep(wait)
+            if key is None:
+                self._sleep(wait)
 
+    def _take_turn(self, key: Hashable) -> None:
+        """Wait for this request's turn on its lane; a turn beyond max_wait is a 429 of ours."""
+        try:
+            self._pacer.wait(key, max_wait=self._max_wait)
+        except PaceTimeout as exc:
+            raise ZoomRateLimited("Zoom is rate limiting us; try again shortly", exc.wait) from None
 
     def _report(self, endpoint: str, status: int | None) -> None:
         if self._observe is not None:
