@@ -33,8 +33,12 @@ log = logging.getLogger(__name__)
 MARGIN = 0.95  # the pace, as a share of the calls the server accepted: room for jitter
 WINDOW = 1.0  # seconds; accepted calls are counted over this, or over a longer Retry-After
 MAX_WINDOW = 60.0  # seconds of accepted calls remembered per lane
-QUIET = 60.0  # seconds without a 429 after which the pace creeps up ...
-CREEP = 0.05  # ... by this share
+QUIET = 20.0  # seconds without a 429 after which the pace creeps up ...
+CREEP = 0.02  # ... by this share
+# A 429 met at our own pace (the server took nearly all we sent) says the pace is about right
+# and jitter bunched a few calls: it lowers the pace by this share only. Cutting by MARGIN each
+# time ratcheted a 10,000-digest run down from 47.5 to 43 calls/s over four minutes.
+NUDGE = 0.02
 FORGET_AFTER = 1800.0  # seconds without a 429 after which the lane forgets its pace
 
 
@@ -185,9 +189,9 @@ class Pacer:
         resume (a stopped lane sent nothing). Nothing to learn when the lane sent for less
         than half a WINDOW since it resumed (a leftover of the same overload, most likely),
         or when no call was accepted (the limit was spent by someone else, or the 429 was a
-        one-off). A 429 lowers a known pace by MARGIN at least (one met at our own pace says
-        that the pace leaves too little room for jitter) and at most halves it, so that one
-        unlucky count cannot throttle a lane for long.
+        one-off). A 429 met at our own pace lowers it by NUDGE; one that shows the server took
+        much less than our pace lowers it to MARGIN x what it took, and by MARGIN at least, but
+        at most halves it, so that one unlucky count cannot throttle a lane for long.
         """
         span = min(max(self._window, retry_after), self._max_window)
         since = max(now - span, lane.resume_at)
@@ -195,8 +199,11 @@ class Pacer:
         if count == 0 or now - since < self._window / 2:
             return
         before = self._pace_of(lane, now)
-        pace = self._margin * count / (now - since)
-        if before is not None:
+        measured = count / (now - since)
+        pace = self._margin * measured
+        if before is not None and measured >= 0.9 * before:
+            pace = before * (1.0 - NUDGE)  # at our own pace: a nudge, and the creep probes again
+        elif before is not None:
             pace = max(min(pace, self._margin * before), before / 2)
         lane.pace, lane.paced_at = pace, now
         if before is None or abs(pace - before) > 0.01 * before:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pacing import CREEP, FORGET_AFTER, MARGIN, QUIET, Pacer, PaceTimeout
+from pacing import CREEP, FORGET_AFTER, MARGIN, NUDGE, QUIET, Pacer, PaceTimeout
 
 KEY = "slack chat.postMessage"
 
@@ -118,14 +118,14 @@ def at_pace_for(pacer: Pacer, t: FakeTime, seconds: float) -> None:
         t.advance(0.001)
 
 
-def test_each_429_met_at_our_own_pace_lowers_the_pace_by_the_margin(pacer, t):
-    """Jitter bunched calls at the server: the pace left too little room, so it backs off a bit."""
+def test_each_429_met_at_our_own_pace_nudges_the_pace_down(pacer, t):
+    """Jitter bunched calls at the server: the pace is about right, so it backs off a little."""
     accept(pacer, t, 50, over=0.2)
     pacer.limited(KEY, 1.0)
-    for n in range(2, 4):
+    for n in range(1, 3):
         at_pace_for(pacer, t, 2.0)
         pacer.limited(KEY, 1.0)
-        assert pacer.pace(KEY) == pytest.approx(50 * MARGIN**n)
+        assert pacer.pace(KEY) == pytest.approx(50 * MARGIN * (1 - NUDGE) ** n)
 
 
 def test_a_429_after_the_pace_crept_over_the_ceiling_brings_it_back_under(pacer, t):
@@ -146,7 +146,7 @@ def test_a_ceiling_that_rose_is_found_by_the_creep(pacer, t):
     assert crept == pytest.approx(MARGIN * 20 * (1 + CREEP) ** 5)
     at_pace_for(pacer, t, 1.5)  # the server took all of these: its limit is higher now
     pacer.limited(KEY, 1.0)
-    assert pacer.pace(KEY) == pytest.approx(MARGIN * crept)
+    assert pacer.pace(KEY) == pytest.approx(crept * (1 - NUDGE))
 
 
 def test_a_ceiling_that_fell_lowers_the_pace_but_one_429_at_most_halves_it(pacer, t):
