@@ -206,3 +206,29 @@ def test_task_processes_stop_when_their_server_is_killed_outright(tmp_path, zoom
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=10)
+
+
+def test_metrics_of_python_bot_py_include_its_task_process(tmp_path, zoom, slack):
+    """/metrics is answered by the web worker; the list is made in the task process: the
+    task's and Zoom's counters must reach the scrape all the same."""
+    proc, url = start_bot(tmp_path, zoom, slack, {"LOG_LEVEL": "INFO"})
+    try:
+        sender = SlackRequestSender(url, SIGNING_SECRET, slack)
+        connect(sender)
+        zoom.add_meeting(ALICE_EMAIL, topic="Standup", start_time=datetime.now(timezone.utc) + timedelta(hours=1))
+        response, response_url = sender.command("meetings")
+        assert response.status_code == 200
+        assert "Standup" in all_text(slack.wait_for_response(response_url, timeout=10)[0])
+
+        def scraped() -> str:
+            return requests.get(url + "/metrics", timeout=5).text
+
+        assert wait_until(lambda: metric(scraped(), "zoombot_tasks_total", kind="meetings.list", outcome="done") == 1,
+                          timeout=5)
+        text = scraped()
+        assert metric(text, "zoombot_task_wait_seconds_count", kind="meetings.list") == 1
+        assert metric(text, "zoombot_zoom_api_calls_total", endpoint="users/me/meetings", outcome="ok") >= 1
+        assert metric(text, "zoombot_commands_total", subcommand="meetings") == 1
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=40)
