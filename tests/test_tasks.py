@@ -250,3 +250,27 @@ def test_tasks_queued_just_before_a_stop_are_still_taken(store: TaskStore) -> No
     runner.close()
     assert sorted(done) == ids
     assert store.count() == 0
+
+
+def test_queueing_survives_a_connection_the_server_dropped(
+    postgres_url: str, cipher: TokenCipher, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The enqueue's pool has no pre-ping: a dead connection is retried once on a new one."""
+    db = Database.from_url(postgres_url, pool_size=2)
+    try:
+        connect_user(db, cipher)
+        store = TaskStore(db, cipher)
+        payload = {"response_url": SECRET_URL}
+        assert store.enqueue_if_connected("meetings.list", payload, team_id="T1", user_id="U1", now=NOW) == QUEUED
+        raw = db.autocommit_engine.raw_connection()  # the connection the next enqueue gets
+        pid = raw.cursor().execute("SELECT pg_backend_pid()").fetchone()[0]
+        raw.close()
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+
+        with caplog.at_level("INFO", logger="storage.tasks"):
+            assert store.enqueue_if_connected("meetings.list", payload, team_id="T1", user_id="U1", now=NOW) == QUEUED
+        assert "a pooled database connection was gone; queueing again on a new one" in caplog.text
+        assert store.count() == 2
+    finally:
+        db.dispose()
