@@ -40,6 +40,15 @@ POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 POSTGRES_BENCH_DB = "zoombot_bench"
 
 
+def _exit_on_sigterm(signum: int, _frame: Any) -> None:
+    # The servers a script starts live in sessions of their own: only the script's `finally`
+    # stops them, and Python's default SIGTERM skips it (kill, timeout), leaving them running.
+    raise SystemExit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 def user_id(index: int) -> str:
     return f"UB{index:07d}"
 
