@@ -148,3 +148,18 @@ def test_a_refused_refresh_asks_to_reconnect(connected, zoom, slack, bot, clock)
     assert connect_url(message)
     again, _ = connected.command("meetings")
     assert "Your Zoom connection has expired" in all_text(again.json())
+
+
+def test_a_command_without_a_response_url_is_told_so_and_nothing_is_queued(connected, sender, bot):
+    from urllib.parse import urlencode
+
+    body = urlencode({
+        "team_id": sender.fake_slack.team_id, "user_id": "U0ALICE", "user_name": "alice", "command": "/zoom",
+        "text": "meetings", "channel_id": "C0GENERAL", "channel_name": "general", "api_app_id": "A0ZOOMBOT",
+    }).encode()
+
+    response = sender.raw(body, "application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert "didn't say where to send your meetings" in all_text(response.json())
+    assert bot.runtime.services.tasks.count() == 0
